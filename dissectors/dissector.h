@@ -1,0 +1,87 @@
+/* dissector: the contract between the stream dispatcher and a protocol dissector.
+ *
+ * A dissector is one static descriptor (like Suricata's app-layer parsers): a probe that
+ * recognises the protocol from the first bytes of a stream, and handlers for the in-order bytes
+ * of each direction, for gaps, for a direction's clean end and for the end of the connection.
+ * One state object per protocol per connection serves both directions.
+ *
+ * data() returns how many of the n bytes it consumed. Bytes it did not consume are kept by the
+ * dispatcher and presented again, with whatever arrived since, on the next call; a dissector
+ * therefore only ever parses whole units (a head, a frame header) and never copies partial ones.
+ * When the buffer reaches its cap without progress, the dispatcher drops it and calls gap().
+ *
+ * The hand-off: a dissector calls dissect_switch(dx, dir, proto) and returns the count of bytes
+ * that were still its own; the rest of the same segment, and every later byte of that direction,
+ * go to the new protocol. Bytes a dissector left unconsumed in the other direction (a client
+ * that spoke before the server's 101) are re-presented to the new protocol. */
+#ifndef UPSCOPE_DISSECTOR_H
+#define UPSCOPE_DISSECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "packet.h"
+
+enum proto {
+    PROTO_UNKNOWN,       /* not decided yet */
+    PROTO_NONE,          /* decided: nothing upscope inspects */
+    PROTO_HTTP1,
+    PROTO_WEBSOCKET,
+    PROTO_HTTP2,
+    PROTO_TLS,
+    PROTO_COUNT
+};
+
+enum probe_result {
+    PROBE_NO,            /* not this protocol */
+    PROBE_MORE,          /* cannot tell yet: show me more bytes */
+    PROBE_YES,
+};
+
+/* Per-connection handle the dispatcher gives dissectors (defined in dispatch.c). */
+struct dissect;
+
+struct dissector {
+    const char *name;
+    enum proto proto;
+    /* Is this the start of a stream of the protocol? midstream: the capture missed the
+     * connection's start. On PROBE_YES, *sender is the role that sent these bytes if the
+     * bytes tell (a request: DIR_C2S), else left alone. NULL probe: only reached by a switch. */
+    enum probe_result (*probe)(const uint8_t *p, size_t n, bool midstream, enum dir *sender);
+    void *(*create)(struct dissect *dx);
+    void (*destroy)(void *state);
+    size_t (*data)(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
+                   ts_us_t ts);
+    void (*gap)(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts);
+    void (*fin)(void *state, struct dissect *dx, enum dir dir, ts_us_t ts);
+    void (*close)(void *state, struct dissect *dx, ts_us_t ts);
+};
+
+/* The registry (registry.c): one static table, indexed by enum proto. */
+const struct dissector *dissector_get(enum proto p);
+const char *proto_name(enum proto p);
+
+/* Runs every probe over the first bytes of a stream, in table order. Returns the protocol that
+ * said yes, PROTO_UNKNOWN if one still wants more bytes, PROTO_NONE if none matched. */
+enum proto dissector_probe(const uint8_t *p, size_t n, bool midstream, enum dir *sender);
+
+/* ---- what a dissector may ask of the dispatcher (implemented in dispatch.c) ---- */
+
+/* From the byte after those this call consumes, dir's bytes go to protocol p. */
+void dissect_switch(struct dissect *dx, enum dir dir, enum proto p);
+
+/* The state of protocol p on this connection, created on first use (NULL if out of memory). */
+void *dissect_state(struct dissect *dx, enum proto p);
+
+/* Bytes of dir presented but not consumed so far (an incomplete unit at a FIN or close). */
+size_t dissect_pending(const struct dissect *dx, enum dir dir);
+
+/* True if dir's stream was picked up without its start (no SYN captured, or after a gap). */
+bool dissect_midstream(const struct dissect *dx, enum dir dir);
+
+/* The flow this connection belongs to (addresses, ports, counters). Read only. */
+const struct flow *dissect_flow(const struct dissect *dx);
+
+#endif

@@ -1,0 +1,44 @@
+/* registry: the table of dissectors, in probe order. */
+#include "dissector.h"
+
+#include <stddef.h>
+
+static const struct dissector *const table[PROTO_COUNT] = {
+    [PROTO_UNKNOWN] = NULL,
+    [PROTO_NONE] = NULL,
+};
+
+static const char *const names[PROTO_COUNT] = {
+    [PROTO_UNKNOWN] = "unknown",
+    [PROTO_NONE] = "none",
+    [PROTO_HTTP1] = "http1",
+    [PROTO_WEBSOCKET] = "websocket",
+    [PROTO_HTTP2] = "http2",
+    [PROTO_TLS] = "tls",
+};
+
+const struct dissector *dissector_get(enum proto p)
+{
+    return p < PROTO_COUNT ? table[p] : NULL;
+}
+
+const char *proto_name(enum proto p)
+{
+    return p < PROTO_COUNT ? names[p] : "?";
+}
+
+enum proto dissector_probe(const uint8_t *p, size_t n, bool midstream, enum dir *sender)
+{
+    bool want_more = false;
+    for (int i = 0; i < PROTO_COUNT; i++) {
+        const struct dissector *d = table[i];
+        if (!d || !d->probe)
+            continue;
+        enum probe_result r = d->probe(p, n, midstream, sender);
+        if (r == PROBE_YES)
+            return d->proto;
+        if (r == PROBE_MORE)
+            want_more = true;
+    }
+    return want_more ? PROTO_UNKNOWN : PROTO_NONE;
+}

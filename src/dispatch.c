@@ -1,0 +1,309 @@
+/* dispatch: per-connection byte routing, protocol probing and hand-off (see dispatch.h). */
+#include "dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A dissector may switch protocols without consuming a byte a few times in a row (a hand-off
+ * straight into another); beyond this the loop is a bug, not progress. */
+#define MAX_IDLE_SWITCHES 8
+
+void dispatch_init(struct dispatch_ctx *ctx, uint32_t buffer_cap, uint32_t probe_limit,
+                   void *app)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->buffer_cap = buffer_cap;
+    ctx->probe_limit = probe_limit;
+    ctx->app = app;
+}
+
+void dispatch_conn_init(struct dispatch_ctx *ctx, struct dissect *dx, struct flow *f)
+{
+    memset(dx, 0, sizeof *dx);
+    dx->ctx = ctx;
+    dx->flow = f;
+    dx->delivering = -1;
+    ctx->stats.connections++;
+}
+
+void *dissect_app(const struct dissect *dx)
+{
+    return dx->ctx->app;
+}
+
+const struct flow *dissect_flow(const struct dissect *dx)
+{
+    return dx->flow;
+}
+
+size_t dissect_pending(const struct dissect *dx, enum dir dir)
+{
+    return dx->side[dir].len;
+}
+
+bool dissect_midstream(const struct dissect *dx, enum dir dir)
+{
+    return dx->flow->stream[flow_side_of_dir(dx->flow, dir)].midstream || dx->side[dir].resync;
+}
+
+void *dissect_state(struct dissect *dx, enum proto p)
+{
+    const struct dissector *d = dissector_get(p);
+    if (!d)
+        return NULL;
+    if (!dx->state[p])
+        dx->state[p] = d->create(dx);
+    return dx->state[p];
+}
+
+void dissect_switch(struct dissect *dx, enum dir dir, enum proto p)
+{
+    if (p != PROTO_NONE && !dissect_state(dx, p))
+        p = PROTO_NONE; /* out of memory: stop inspecting rather than lose track */
+    dx->side[dir].proto = (uint8_t)p;
+    if ((int)dir != dx->delivering)
+        dx->side[dir].kick = true;
+}
+
+/* ---- the unconsumed-bytes buffer ---- */
+
+static void buf_drop(struct dissect_side *s)
+{
+    s->offset += s->len;
+    s->len = 0;
+}
+
+static void buf_consume(struct dissect_side *s, size_t used)
+{
+    if (used >= s->len) {
+        s->offset += s->len;
+        s->len = 0;
+        return;
+    }
+    memmove(s->buf, s->buf + used, s->len - used);
+    s->len -= (uint32_t)used;
+    s->offset += used;
+}
+
+/* Appends up to n bytes (never past the cap); returns how many were taken. */
+static size_t buf_append(struct dissect *dx, struct dissect_side *s, const uint8_t *p, size_t n)
+{
+    uint32_t cap = dx->ctx->buffer_cap;
+    size_t room = cap - s->len;
+    if (n > room)
+        n = room;
+    if (s->len + n > s->cap) {
+        uint32_t want = s->cap ? s->cap : 1024;
+        while (want < s->len + n)
+            want *= 2;
+        if (want > cap)
+            want = cap;
+        uint8_t *nb = realloc(s->buf, want);
+        if (!nb)
+            return 0;
+        dx->ctx->stats.buffer_bytes += want - s->cap;
+        s->buf = nb;
+        s->cap = want;
+    }
+    memcpy(s->buf + s->len, p, n);
+    s->len += (uint32_t)n;
+    return n;
+}
+
+/* ---- delivery ---- */
+
+/* Presents bytes to whichever protocols own dir, following switches; returns bytes consumed. */
+static size_t deliver(struct dissect *dx, enum dir dir, const uint8_t *p, size_t n, ts_us_t ts)
+{
+    struct dissect_side *s = &dx->side[dir];
+    size_t total = 0;
+    int idle = 0;
+    int outer = dx->delivering;
+    dx->delivering = dir;
+    while (total < n && idle < MAX_IDLE_SWITCHES) {
+        enum proto pr = s->proto;
+        const struct dissector *d = dissector_get(pr);
+        if (!d) { /* PROTO_NONE: nothing inspects these bytes */
+            total = n;
+            break;
+        }
+        size_t used = d->data(dx->state[pr], dx, dir, p + total, n - total, ts);
+        if (used > n - total)
+            used = n - total;
+        total += used;
+        if (s->proto == pr)
+            break; /* no switch: the dissector wants more bytes, or took them all */
+        s->kick = false;
+        idle = used ? 0 : idle + 1;
+    }
+    dx->delivering = outer;
+    return total;
+}
+
+/* Feeds bytes to dir's protocol, through the buffer when earlier bytes are waiting. */
+static void feed(struct dissect *dx, enum dir dir, const uint8_t *p, size_t n, ts_us_t ts)
+{
+    struct dissect_side *s = &dx->side[dir];
+    if (s->len == 0) {
+        size_t used = deliver(dx, dir, p, n, ts);
+        s->offset += used;
+        p += used;
+        n -= used;
+    }
+    while (n > 0 || s->kick) {
+        s->kick = false;
+        size_t took = buf_append(dx, s, p, n);
+        p += took;
+        n -= took;
+        size_t used = deliver(dx, dir, s->buf, s->len, ts);
+        if (used == 0 && s->len == dx->ctx->buffer_cap) {
+            /* a unit larger than the cap: give up on it and let the dissector resync */
+            dx->ctx->stats.buffer_overflows++;
+            uint64_t lost = s->len;
+            buf_drop(s);
+            const struct dissector *d = dissector_get(s->proto);
+            if (d && d->gap)
+                d->gap(dx->state[s->proto], dx, dir, lost, ts);
+            continue;
+        }
+        buf_consume(s, used);
+        if (took == 0 && used == 0)
+            break; /* out of memory for the buffer: the bytes are lost */
+    }
+}
+
+/* Re-presents buffered bytes of directions whose protocol changed from the other side. */
+static void run_kicks(struct dissect *dx, ts_us_t ts)
+{
+    for (int again = 0; again < MAX_IDLE_SWITCHES; again++) {
+        bool any = false;
+        for (int d = 0; d < 2; d++) {
+            if (dx->side[d].kick) {
+                any = true;
+                feed(dx, (enum dir)d, NULL, 0, ts);
+            }
+        }
+        if (!any)
+            return;
+    }
+}
+
+/* ---- probing ---- */
+
+static void swap_roles(struct dissect *dx)
+{
+    struct flow *f = dx->flow;
+    f->client = !f->client;
+    f->role_source = ROLE_PAYLOAD;
+    struct dissect_side tmp = dx->side[0];
+    dx->side[0] = dx->side[1];
+    dx->side[1] = tmp;
+    dx->ctx->stats.role_corrections++;
+}
+
+/* dir's protocol is unknown: buffer its first bytes until a probe decides. */
+static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
+                           ts_us_t ts)
+{
+    struct dissect_side *s = &dx->side[dir];
+    size_t room = dx->ctx->probe_limit > s->len ? dx->ctx->probe_limit - s->len : 0;
+    size_t took = buf_append(dx, s, p, n < room ? n : room);
+    enum dir sender = dir;
+    enum proto pr = dissector_probe(s->buf, s->len, dissect_midstream(dx, dir), &sender);
+    if (pr == PROTO_UNKNOWN && s->len < dx->ctx->probe_limit)
+        return;
+    if (pr == PROTO_UNKNOWN || pr == PROTO_NONE) {
+        s->proto = PROTO_NONE;
+        buf_drop(s);
+        return;
+    }
+    if (sender != dir && dx->flow->role_source == ROLE_GUESS_PORT) {
+        swap_roles(dx);
+        dir = sender;
+    }
+    dx->ctx->stats.decided[pr]++;
+    for (int d = 0; d < 2; d++) {
+        struct dissect_side *o = &dx->side[d];
+        if (o->proto == PROTO_NONE)
+            o->resync = true; /* its first bytes were dropped: it starts mid-stream */
+        if (o->proto == PROTO_UNKNOWN || o->proto == PROTO_NONE)
+            dissect_switch(dx, (enum dir)d, pr);
+    }
+    run_kicks(dx, ts);
+    if (took < n)
+        feed(dx, dir, p + took, n - took, ts);
+}
+
+/* ---- reassembly events ---- */
+
+void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_us_t ts)
+{
+    if (dx->closed || n == 0)
+        return;
+    enum dir dir = flow_dir_of_side(dx->flow, side);
+    struct dissect_side *s = &dx->side[dir];
+    if (s->proto == PROTO_UNKNOWN)
+        probe_and_feed(dx, dir, p, n, ts);
+    else if (s->proto != PROTO_NONE)
+        feed(dx, dir, p, n, ts);
+    run_kicks(dx, ts);
+}
+
+void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts)
+{
+    if (dx->closed)
+        return;
+    enum dir dir = flow_dir_of_side(dx->flow, side);
+    struct dissect_side *s = &dx->side[dir];
+    uint64_t lost = len + s->len;
+    dx->ctx->stats.gap_bytes[dir] += len;
+    buf_drop(s);
+    s->offset += len;
+    if (s->proto == PROTO_UNKNOWN) {
+        s->resync = true;
+        return;
+    }
+    const struct dissector *d = dissector_get(s->proto);
+    if (d && d->gap)
+        d->gap(dx->state[s->proto], dx, dir, lost, ts);
+    run_kicks(dx, ts);
+}
+
+void dispatch_fin(struct dissect *dx, int side, ts_us_t ts)
+{
+    if (dx->closed)
+        return;
+    enum dir dir = flow_dir_of_side(dx->flow, side);
+    const struct dissector *d = dissector_get(dx->side[dir].proto);
+    if (d && d->fin)
+        d->fin(dx->state[dx->side[dir].proto], dx, dir, ts);
+    run_kicks(dx, ts);
+}
+
+void dispatch_close(struct dissect *dx, ts_us_t ts)
+{
+    if (dx->closed)
+        return;
+    dx->closed = true;
+    for (int p = 0; p < PROTO_COUNT; p++) {
+        const struct dissector *d = dissector_get((enum proto)p);
+        if (d && dx->state[p] && d->close)
+            d->close(dx->state[p], dx, ts);
+    }
+}
+
+void dispatch_conn_release(struct dissect *dx)
+{
+    for (int p = 0; p < PROTO_COUNT; p++) {
+        const struct dissector *d = dissector_get((enum proto)p);
+        if (d && dx->state[p])
+            d->destroy(dx->state[p]);
+        dx->state[p] = NULL;
+    }
+    for (int d = 0; d < 2; d++) {
+        dx->ctx->stats.buffer_bytes -= dx->side[d].cap;
+        free(dx->side[d].buf);
+        dx->side[d].buf = NULL;
+        dx->side[d].cap = dx->side[d].len = 0;
+    }
+}

@@ -1,0 +1,189 @@
+/* options: getopt_long parsing of the command line (see options.h and upscope.1). */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum {
+    OPT_STATS = 256,
+    OPT_COLOR,
+    OPT_FLOW_TIMEOUT,
+    OPT_MAX_FLOWS,
+    OPT_REASM_QUEUE,
+};
+
+static const char usage_text[] =
+    "Usage: upscope [options] -r FILE [filter]\n"
+    "       upscope [options] -i IFACE [filter]\n"
+    "       upscope -D\n"
+    "Watches HTTP/1.1 protocol upgrades (WebSocket, h2c, TLS) and checks them against the RFCs.\n"
+    "\n"
+    "Input:\n"
+    "  -r FILE              read a pcap or pcapng file ('-' for standard input)\n"
+    "  -i IFACE             capture live on an interface\n"
+    "  -D                   list the interfaces that can be captured on\n"
+    "  -p                   do not put the interface in promiscuous mode\n"
+    "  -s SNAPLEN           bytes captured per packet (default 262144)\n"
+    "  -B KIB               kernel capture buffer size in KiB\n"
+    "  -c COUNT             stop after COUNT packets\n"
+    "  filter               a BPF filter expression, as with tcpdump\n"
+    "\n"
+    "Output:\n"
+    "  -q, --quiet          no per-session summary\n"
+    "      --stats          print counters at the end (to standard error)\n"
+    "      --color=WHEN     colour the summary: auto (on a terminal), always, never\n"
+    "\n"
+    "Limits:\n"
+    "      --flow-timeout=SEC   idle time after which a connection ends (default 300)\n"
+    "      --max-flows=N        connections tracked at once; the least recently seen is\n"
+    "                           evicted beyond this (default 500000)\n"
+    "      --reasm-queue=KIB    out-of-order bytes held per direction (default 1024)\n"
+    "\n"
+    "  -h, --help           this help\n"
+    "  -V, --version        the version\n"
+    "\n"
+    "See upscope(1) for the report format, the findings and examples.\n";
+
+static const struct option long_opts[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "stats", no_argument, NULL, OPT_STATS },
+    { "color", required_argument, NULL, OPT_COLOR },
+    { "colour", required_argument, NULL, OPT_COLOR },
+    { "flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT },
+    { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+    { "reasm-queue", required_argument, NULL, OPT_REASM_QUEUE },
+    { NULL, 0, NULL, 0 },
+};
+
+/* Parses a whole decimal number in [min, max]; prints a message naming the option if not. */
+static bool parse_number(const char *opt, const char *s, uint64_t min, uint64_t max,
+                         uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "upscope: %s: '%s' is not a number from %llu to %llu\n", opt, s,
+                (unsigned long long)min, (unsigned long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static char *join_args(int n, char **args)
+{
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(args[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, args[i]);
+    }
+    return s;
+}
+
+static void set_defaults(struct options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->promisc = true;
+    o->snaplen = 262144;
+    o->color = COLOR_AUTO;
+    worker_config_defaults(&o->worker);
+}
+
+/* One option; false after printing what is wrong with it. */
+static bool parse_one(struct options *o, int c, const char *arg)
+{
+    uint64_t v;
+    switch (c) {
+    case 'r': o->read_file = arg; return true;
+    case 'i': o->iface = arg; return true;
+    case 'D': o->list_ifaces = true; return true;
+    case 'p': o->promisc = false; return true;
+    case 'q': o->quiet = true; return true;
+    case OPT_STATS: o->stats = true; return true;
+    case 's':
+        if (!parse_number("-s", arg, 1, 262144, &v)) return false;
+        o->snaplen = (int)v; return true;
+    case 'B':
+        if (!parse_number("-B", arg, 1, 4u << 20, &v)) return false;
+        o->buffer_kib = (int)v; return true;
+    case 'c':
+        return parse_number("-c", arg, 1, UINT64_MAX, &o->count);
+    case OPT_COLOR:
+        if (strcmp(arg, "auto") == 0) o->color = COLOR_AUTO;
+        else if (strcmp(arg, "always") == 0) o->color = COLOR_ALWAYS;
+        else if (strcmp(arg, "never") == 0) o->color = COLOR_NEVER;
+        else {
+            fprintf(stderr, "upscope: --color: '%s' is not auto, always or never\n", arg);
+            return false;
+        }
+        return true;
+    case OPT_FLOW_TIMEOUT:
+        if (!parse_number("--flow-timeout", arg, 1, 86400 * 7, &v)) return false;
+        o->worker.idle_timeout = v * 1000000u; return true;
+    case OPT_MAX_FLOWS:
+        if (!parse_number("--max-flows", arg, 1, 1u << 30, &v)) return false;
+        o->worker.max_flows = (uint32_t)v; return true;
+    case OPT_REASM_QUEUE:
+        if (!parse_number("--reasm-queue", arg, 1, 1u << 20, &v)) return false;
+        o->worker.reasm_dir_cap = (uint32_t)(v * 1024); return true;
+    default:
+        return false;
+    }
+}
+
+enum options_result options_parse(struct options *o, int argc, char **argv)
+{
+    set_defaults(o);
+    int c;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "r:i:Dps:B:c:qhV", long_opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage_text, stdout);
+            return OPTIONS_EXIT_OK;
+        }
+        if (c == 'V') {
+            printf("upscope %s\n", PACKAGE_VERSION);
+            return OPTIONS_EXIT_OK;
+        }
+        if (c == '?' || !parse_one(o, c, optarg)) {
+            fprintf(stderr, "Try 'upscope --help' for more information.\n");
+            return OPTIONS_EXIT_USAGE;
+        }
+    }
+    if (o->list_ifaces)
+        return OPTIONS_RUN;
+    if (!o->read_file == !o->iface) {
+        fprintf(stderr, "upscope: give exactly one of -r FILE or -i IFACE\n"
+                        "Try 'upscope --help' for more information.\n");
+        return OPTIONS_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        o->filter = join_args(argc - optind, argv + optind);
+        if (!o->filter) {
+            fprintf(stderr, "upscope: out of memory\n");
+            return OPTIONS_EXIT_USAGE;
+        }
+    }
+    return OPTIONS_RUN;
+}
+
+void options_free(struct options *o)
+{
+    free(o->filter);
+    o->filter = NULL;
+}

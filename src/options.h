@@ -1,0 +1,38 @@
+/* options: everything the command line can set, with its defaults.
+ *
+ * Filled by options_parse() (main.c calls it); read by the app. No behaviour lives here. */
+#ifndef UPSCOPE_OPTIONS_H
+#define UPSCOPE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "worker.h"
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct options {
+    const char *read_file;       /* -r */
+    const char *iface;           /* -i */
+    bool list_ifaces;            /* -D */
+    bool promisc;                /* on unless -p */
+    int snaplen;                 /* -s */
+    int buffer_kib;              /* -B */
+    uint64_t count;              /* -c: stop after this many packets (0: no limit) */
+    bool stats;                  /* --stats */
+    bool quiet;                  /* -q: no text summary */
+    enum color_mode color;       /* --color */
+    char *filter;                /* trailing arguments joined (heap) */
+    struct worker_config worker; /* --max-flows, --flow-timeout, ... */
+};
+
+enum options_result {
+    OPTIONS_RUN,                 /* go on */
+    OPTIONS_EXIT_OK,             /* --help or --version printed */
+    OPTIONS_EXIT_USAGE,          /* bad command line, message printed */
+};
+
+enum options_result options_parse(struct options *o, int argc, char **argv);
+void options_free(struct options *o);
+
+#endif

@@ -1,0 +1,14 @@
+/* siphash: SipHash-2-4, a keyed hash for the flow table.
+ *
+ * The flow table hashes attacker-chosen addresses and ports; with a secret random key an attacker
+ * cannot aim many flows at one bucket. OpenSSL offers SipHash only through EVP_MAC objects, far
+ * too heavy to set up per packet, so the ~50-line reference algorithm lives here. */
+#ifndef UPSCOPE_SIPHASH_H
+#define UPSCOPE_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+
+#endif

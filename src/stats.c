@@ -1,0 +1,73 @@
+/* stats: prints the pipeline's counters (see stats.h). */
+#include "stats.h"
+
+#include <inttypes.h>
+
+static void line(FILE *out, const char *name, uint64_t v)
+{
+    fprintf(out, "  %-34s %" PRIu64 "\n", name, v);
+}
+
+static void print_decode(FILE *out, const struct decode_stats *d)
+{
+    char name[64];
+    for (int r = DECODE_NOT_IP; r < DECODE_RESULT_COUNT; r++) {
+        snprintf(name, sizeof name, "decode.%s", decode_result_name((enum decode_result)r));
+        line(out, name, d->result[r]);
+    }
+    line(out, "decode.payload_cut_by_snaplen", d->payload_cut);
+    line(out, "decode.ipv4_length_zero", d->tso_zero_len);
+}
+
+static void print_flows(FILE *out, const struct worker *w)
+{
+    const struct flow_stats *f = &w->flows.stats;
+    line(out, "flows.created", f->created);
+    line(out, "flows.active_peak", f->active_peak);
+    line(out, "flows.closed", f->closed);
+    line(out, "flows.timed_out", f->timed_out);
+    line(out, "flows.evicted", f->evicted);
+    line(out, "flows.reused", f->reused);
+    line(out, "tcp.streams", w->count.streams);
+    line(out, "tcp.syn", w->tcp.syn);
+    line(out, "tcp.syn_ack", w->tcp.syn_ack);
+    line(out, "tcp.fin", w->tcp.fin);
+    line(out, "tcp.rst", w->tcp.rst);
+    line(out, "tcp.after_close", w->tcp.after_close);
+}
+
+static void print_reasm(FILE *out, const struct worker *w)
+{
+    const struct reasm_stats *r = &w->reasm.stats;
+    line(out, "stream.bytes_client_to_server", w->count.delivered[DIR_C2S]);
+    line(out, "stream.bytes_server_to_client", w->count.delivered[DIR_S2C]);
+    line(out, "stream.gap_bytes_client_to_server", w->dispatch.stats.gap_bytes[DIR_C2S]);
+    line(out, "stream.gap_bytes_server_to_client", w->dispatch.stats.gap_bytes[DIR_S2C]);
+    line(out, "reasm.segments", r->segments);
+    line(out, "reasm.out_of_order", r->out_of_order);
+    line(out, "reasm.retransmissions", r->retransmissions);
+    line(out, "reasm.conflicting_overlaps", r->conflicts);
+    line(out, "reasm.gaps", r->gaps);
+    line(out, "reasm.gap_bytes", r->gap_bytes);
+    line(out, "reasm.queue_limit_hits", r->queue_limit_hits);
+    line(out, "reasm.queued_bytes_peak", r->queued_bytes_peak);
+    line(out, "dissect.buffer_overflows", w->dispatch.stats.buffer_overflows);
+    line(out, "dissect.role_corrections", w->dispatch.stats.role_corrections);
+}
+
+void stats_print(FILE *out, const struct worker *w, struct capture *cap)
+{
+    fprintf(out, "upscope statistics:\n");
+    line(out, "packets", w->count.packets);
+    line(out, "bytes", w->count.bytes);
+    line(out, "tcp.packets", w->count.tcp_packets);
+    print_decode(out, &w->decode);
+    print_flows(out, w);
+    print_reasm(out, w);
+    uint64_t recv, drop, ifdrop;
+    if (capture_drops(cap, &recv, &drop, &ifdrop)) {
+        line(out, "pcap.received", recv);
+        line(out, "pcap.dropped", drop);
+        line(out, "pcap.interface_dropped", ifdrop);
+    }
+}

@@ -1,0 +1,13 @@
+/* stats: the --stats report — every counter the pipeline keeps, printed once at the end. */
+#ifndef UPSCOPE_STATS_H
+#define UPSCOPE_STATS_H
+
+#include <stdio.h>
+
+#include "capture.h"
+#include "worker.h"
+
+/* One "name  value" line per counter; names are stable (tests and scripts read them). */
+void stats_print(FILE *out, const struct worker *w, struct capture *cap);
+
+#endif

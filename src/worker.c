@@ -1,0 +1,155 @@
+/* worker: the per-packet pipeline (see worker.h). */
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+
+#define SEC_US 1000000ULL
+
+void worker_config_defaults(struct worker_config *cfg)
+{
+    cfg->max_flows = 500000;
+    cfg->idle_timeout = 300 * SEC_US;
+    cfg->closed_timeout = 10 * SEC_US;
+    cfg->reasm_dir_cap = 1u << 20;
+    cfg->reasm_total_cap = 64ull << 20;
+    cfg->reasm_history = 256;
+    cfg->dissect_buffer_cap = 64u << 10;
+}
+
+/* ---- reassembly callbacks: user is the flow, dir the sending key endpoint ---- */
+
+static void on_stream_data(void *user, int side, const uint8_t *p, size_t n, ts_us_t ts)
+{
+    struct flow *f = user;
+    if (f->conn)
+        dispatch_data(&f->conn->dx, side, p, n, ts);
+}
+
+static void on_stream_gap(void *user, int side, uint64_t len, ts_us_t ts)
+{
+    struct flow *f = user;
+    if (f->conn)
+        dispatch_gap(&f->conn->dx, side, len, ts);
+}
+
+static void on_stream_fin(void *user, int side, ts_us_t ts)
+{
+    struct flow *f = user;
+    if (f->conn)
+        dispatch_fin(&f->conn->dx, side, ts);
+}
+
+/* ---- connection state ---- */
+
+static struct conn *conn_attach(struct worker *w, struct flow *f)
+{
+    if (f->conn)
+        return f->conn;
+    struct conn *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    dispatch_conn_init(&w->dispatch, &c->dx, f);
+    f->conn = c;
+    w->count.streams++;
+    w->count.conn_memory += sizeof *c;
+    return c;
+}
+
+/* The connection is over: dissectors finish, then its state goes. The flow entry stays. */
+static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts)
+{
+    for (int side = 0; side < 2; side++) {
+        struct reasm_dir *d = &f->stream[side];
+        reasm_flush(&w->reasm, d, f, side, ts);
+        enum dir dir = flow_dir_of_side(f, side);
+        w->count.delivered[dir] += d->delivered;
+    }
+    struct conn *c = f->conn;
+    if (c) {
+        dispatch_close(&c->dx, ts);
+        dispatch_conn_release(&c->dx);
+        free(c);
+        f->conn = NULL;
+        w->count.conn_memory -= sizeof *c;
+    }
+    for (int side = 0; side < 2; side++)
+        reasm_dir_release(&w->reasm, &f->stream[side]);
+}
+
+static void on_flow_end(void *user, struct flow *f, enum flow_end why)
+{
+    struct worker *w = user;
+    (void)why;
+    if (!f->closed)
+        conn_finish(w, f, f->last_ts);
+}
+
+bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt, void *app)
+{
+    memset(w, 0, sizeof *w);
+    w->cfg = *cfg;
+    w->dlt = dlt;
+    static const struct reasm_ops ops = { on_stream_data, on_stream_gap, on_stream_fin };
+    reasm_ctx_init(&w->reasm, &ops, cfg->reasm_dir_cap, cfg->reasm_total_cap,
+                   cfg->reasm_history);
+    dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, 64, app);
+    return flow_table_init(&w->flows, cfg->max_flows, cfg->idle_timeout, cfg->closed_timeout,
+                           on_flow_end, w);
+}
+
+/* ---- per packet ---- */
+
+static void process_tcp(struct worker *w, struct packet *pkt)
+{
+    struct flow_key key;
+    int side;
+    bool created;
+    flow_key_from_packet(pkt, &key, &side);
+    struct flow *f = flow_lookup(&w->flows, &key, pkt->ts, &created);
+    if (f && f->closed && (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+        /* RFC 9293 §3.6.1: after a close the same addresses and ports may start anew */
+        flow_remove(&w->flows, f, FLOW_END_REUSED);
+        f = flow_lookup(&w->flows, &key, pkt->ts, &created);
+    }
+    if (!f)
+        return;
+    f->pkts[side]++;
+    f->bytes[side] += pkt->ip_len;
+    if (pkt->payload_len && !f->closed)
+        conn_attach(w, f);
+    if (tcp_track(&w->reasm, &w->tcp, f, side, pkt) == TCP_ENDED) {
+        conn_finish(w, f, pkt->ts);
+        flow_mark_closed(&w->flows, f);
+    }
+}
+
+void worker_packet(struct worker *w, struct packet *pkt)
+{
+    w->count.packets++;
+    w->count.bytes += pkt->wirelen;
+    if (pkt->ts > w->now)
+        w->now = pkt->ts;
+    if (decode_packet(w->dlt, pkt, &w->decode) != DECODE_OK)
+        return;
+    w->count.tcp_packets++;
+    process_tcp(w, pkt);
+}
+
+void worker_expire(struct worker *w, ts_us_t now)
+{
+    flow_expire(&w->flows, now);
+}
+
+void worker_finish(struct worker *w)
+{
+    flow_table_destroy(&w->flows);
+}
+
+uint64_t worker_memory(const struct worker *w)
+{
+    return flow_table_memory(&w->flows) + w->count.conn_memory +
+           w->reasm.stats.queued_bytes + w->dispatch.stats.buffer_bytes;
+}

@@ -1,0 +1,69 @@
+/* worker: one packet-processing pipeline — decode, flow table, TCP tracking, reassembly,
+ * dispatch to dissectors.
+ *
+ * Everything a worker touches per packet is its own (flow table, reassembly queues, dissector
+ * states, counters), so several workers can later run in parallel on flows split by the
+ * symmetric flow hash. Counters are plain per-worker numbers, summed for --stats. */
+#ifndef UPSCOPE_WORKER_H
+#define UPSCOPE_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "dispatch.h"
+#include "flow.h"
+#include "packet.h"
+#include "reasm.h"
+#include "tcp.h"
+
+struct worker_config {
+    uint32_t max_flows;
+    ts_us_t idle_timeout;          /* open flows, microseconds */
+    ts_us_t closed_timeout;        /* flows after FIN/RST, microseconds */
+    uint32_t reasm_dir_cap;        /* out-of-order bytes per direction */
+    uint64_t reasm_total_cap;      /* out-of-order bytes in all flows */
+    uint32_t reasm_history;        /* delivered bytes kept per direction to check overlaps */
+    uint32_t dissect_buffer_cap;   /* unconsumed bytes per direction */
+};
+
+struct worker_counters {
+    uint64_t packets;
+    uint64_t bytes;                /* wire bytes */
+    uint64_t tcp_packets;
+    uint64_t streams;              /* connections that carried payload */
+    uint64_t delivered[2];         /* stream bytes delivered, by role direction */
+    uint64_t conn_memory;          /* bytes in struct conn now */
+};
+
+struct worker {
+    struct worker_config cfg;
+    int dlt;
+    struct flow_table flows;
+    struct reasm_ctx reasm;
+    struct dispatch_ctx dispatch;
+    struct decode_stats decode;
+    struct tcp_stats tcp;
+    struct worker_counters count;
+    ts_us_t now;                   /* time of the newest packet */
+};
+
+/* The defaults (documented in the man page). */
+void worker_config_defaults(struct worker_config *cfg);
+
+/* app is passed to dissectors (dissect_app). False when memory runs out. */
+bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt, void *app);
+
+/* Decodes and processes one captured frame (pkt->frame, caplen, wirelen, ts, number set). */
+void worker_packet(struct worker *w, struct packet *pkt);
+
+/* Expires idle flows at time now (packet time offline, wall-clock time live). */
+void worker_expire(struct worker *w, ts_us_t now);
+
+/* End of input: every flow ends, every open session is finished. */
+void worker_finish(struct worker *w);
+
+/* Heap bytes held by this worker's flows, connections and queues. */
+uint64_t worker_memory(const struct worker *w);
+
+#endif

@@ -1,0 +1,76 @@
+#!/bin/bash
+# The command line: help, version, input errors with clear messages and exit statuses, damaged
+# files processed up to the damage, stdin, -c, BPF filters.
+. "$(dirname "$0")/lib.sh"
+pcap="$CAPTURES/http-keepalive.pcap"
+
+check "--help prints usage" sh -c "'$UPSCOPE' --help | grep -q 'Usage: upscope'"
+check "--version prints the version" sh -c "'$UPSCOPE' --version | grep -Eq '^upscope [0-9]+\.[0-9]+'"
+
+expect_fail() { # NAME STATUS TEXT COMMAND...: exits with STATUS and says TEXT on stderr
+    local name=$1 want=$2 text=$3; shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+    if [ "$rc" = "$want" ] && grep -qF -- "$text" "$TMP/err"; then ok "$name"; else
+        not_ok "$name"; echo "#   status $rc (want $want), stderr:"; sed 's/^/#   /' "$TMP/err"; fi
+}
+
+expect_fail "no input is a usage error" 1 "give exactly one of -r FILE or -i IFACE" "$UPSCOPE"
+expect_fail "bad number" 1 "-c: 'x' is not a number" "$UPSCOPE" -r "$pcap" -c x
+expect_fail "missing file" 1 "$TMP/nope.pcap: No such file or directory" "$UPSCOPE" -r "$TMP/nope.pcap"
+echo "hello, I am not a capture" >"$TMP/text.pcap"
+expect_fail "not a capture file" 1 "$TMP/text.pcap: not a readable pcap or pcapng file" \
+    "$UPSCOPE" -r "$TMP/text.pcap"
+cp "$pcap" "$TMP/secret.pcap"
+chmod 000 "$TMP/secret.pcap"
+if [ "$(id -u)" = 0 ]; then
+    chmod 755 "$TMP"
+    expect_fail "permission denied" 1 "secret.pcap: Permission denied" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$UPSCOPE" -r "$TMP/secret.pcap"
+else
+    expect_fail "permission denied" 1 "secret.pcap: Permission denied" "$UPSCOPE" -r "$TMP/secret.pcap"
+fi
+expect_fail "unknown interface" 1 "nosuchif0: no such interface" "$UPSCOPE" -i nosuchif0
+expect_fail "bad filter" 1 "bad filter 'tcp port banana'" "$UPSCOPE" -r "$pcap" tcp port banana
+
+# an 802.11 capture: the link type is named
+"$PY" - "$pcap" "$TMP/wifi.pcap" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[20:24] = (105).to_bytes(4, "little")
+open(sys.argv[2], "wb").write(d)
+PY
+expect_fail "unsupported link type named" 1 "unsupported link type IEEE802_11 (105)" \
+    "$UPSCOPE" -r "$TMP/wifi.pcap"
+
+# damage record 10: the 9 before it are processed, the record number is reported
+"$PY" - "$pcap" "$TMP/corrupt.pcap" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read()); off = 24
+for _ in range(9):
+    off += 16 + struct.unpack("<I", d[off + 8:off + 12])[0]
+d[off + 8:off + 12] = struct.pack("<I", 0x7FFFFFF0)
+open(sys.argv[2], "wb").write(d)
+PY
+expect_fail "corrupt record reported with its number" 2 "corrupt.pcap: record 10:" \
+    "$UPSCOPE" --stats -r "$TMP/corrupt.pcap"
+check_eq "records before the corrupt one processed" 9 "$(stat_of packets <"$TMP/err")"
+
+size=$(stat -c %s "$pcap")
+head -c $((size - 30)) "$pcap" >"$TMP/truncated.pcap"
+total=$(tcpdump -r "$pcap" 2>/dev/null | wc -l)
+expect_fail "file cut mid-record reported" 2 "truncated.pcap: record $total: truncated dump file" \
+    "$UPSCOPE" --stats -r "$TMP/truncated.pcap"
+check_eq "records before the cut processed" $((total - 1)) "$(stat_of packets <"$TMP/err")"
+
+# standard input, -c, filters
+check_eq "-r - reads standard input" "$total" \
+    "$("$UPSCOPE" -q --stats -r - <"$pcap" 2>&1 | stat_of packets)"
+check_eq "-c stops after COUNT packets" 5 \
+    "$("$UPSCOPE" -q --stats -c 5 -r "$pcap" 2>&1 | stat_of packets)"
+check_eq "a filter that matches nothing" 0 \
+    "$("$UPSCOPE" -q --stats -r "$pcap" tcp port 9 2>&1 | stat_of packets)"
+check_eq "a filter given as several arguments" "$total" \
+    "$("$UPSCOPE" -q --stats -r "$pcap" tcp and port 18080 2>&1 | stat_of packets)"
+check_eq "flows closed by FIN counted" 2 \
+    "$("$UPSCOPE" -q --stats -r "$pcap" 2>&1 | stat_of flows.closed)"
+
+done_testing

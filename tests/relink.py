@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Rewrites an Ethernet/IPv4 pcap into another link type or shape, packet by packet, so the
+decoder can be tested on real traffic in every encapsulation it supports.
+
+  relink.py IN OUT MODE
+MODE: sll, sll2, null, loop, raw, ipv4, ipv6 (IPv4 turned into IPv6), ipv6ext (IPv6 with
+hop-by-hop and destination-options headers), vlan (802.1Q), qinq (802.1ad + 802.1Q),
+snap:N (records cut to N bytes), pcapng (same packets, pcapng file format).
+Pure python, no dependencies. Checksums are not recomputed (upscope does not verify them).
+"""
+import struct
+import sys
+
+LINKTYPES = {"sll": 113, "sll2": 276, "null": 0, "loop": 108, "raw": 101, "ipv4": 228,
+             "ipv6": 101, "ipv6ext": 101, "vlan": 1, "qinq": 1, "pcapng": 1}
+
+
+def read_pcap(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    assert linktype == 1, "input must be Ethernet"
+    off, recs = 24, []
+    while off + 16 <= len(data):
+        sec, usec, incl, orig = struct.unpack(endian + "IIII", data[off:off + 16])
+        recs.append((sec, usec, orig, data[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    return recs
+
+
+def v4_to_v6(ip, ext=False):
+    ihl = (ip[0] & 15) * 4
+    total = struct.unpack(">H", ip[2:4])[0]
+    payload = ip[ihl:total]
+    src = b"\x20\x01\x0d\xb8" + b"\x00" * 8 + ip[12:16]
+    dst = b"\x20\x01\x0d\xb8" + b"\x00" * 8 + ip[16:20]
+    exts, nh = b"", 6
+    if ext:
+        # hop-by-hop (8 bytes, PadN) → destination options (16 bytes, PadN) → TCP
+        dest = bytes([6, 1, 1, 12]) + b"\x00" * 12
+        hbh = bytes([60, 0, 1, 4]) + b"\x00" * 4
+        exts, nh = hbh + dest, 0
+    hdr = struct.pack(">IHBB", 6 << 28, len(exts) + len(payload), nh, 64) + src + dst
+    return hdr + exts + payload
+
+
+def convert(frame, mode):
+    eth_type = struct.unpack(">H", frame[12:14])[0]
+    ip = frame[14:]
+    v6 = (ip[0] >> 4) == 6
+    if mode == "sll":
+        return struct.pack(">HHH8sH", 0, 772, 6, b"\x00" * 8, eth_type) + ip
+    if mode == "sll2":
+        return struct.pack(">HHIHBB8s", eth_type, 0, 1, 772, 0, 6, b"\x00" * 8) + ip
+    if mode == "null":
+        return struct.pack("<I", 10 if v6 else 2) + ip
+    if mode == "loop":
+        return struct.pack(">I", 24 if v6 else 2) + ip
+    if mode in ("raw", "ipv4"):
+        return ip
+    if mode in ("ipv6", "ipv6ext"):
+        return v4_to_v6(ip, mode == "ipv6ext")
+    if mode == "vlan":
+        return frame[:12] + struct.pack(">HH", 0x8100, 42) + frame[12:]
+    if mode == "qinq":
+        return frame[:12] + struct.pack(">HHHH", 0x88A8, 7, 0x8100, 42) + frame[12:]
+    return frame
+
+
+def write_pcap(path, linktype, recs):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
+        for sec, usec, orig, data, in recs:
+            f.write(struct.pack("<IIII", sec, usec, len(data), orig) + data)
+
+
+def write_pcapng(path, recs):
+    def block(btype, body):
+        body += b"\x00" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+    with open(path, "wb") as f:
+        f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        f.write(block(1, struct.pack("<HHI", 1, 0, 262144)))
+        for sec, usec, orig, data in recs:
+            ts = sec * 1000000 + usec
+            f.write(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(data),
+                                         orig) + data))
+
+
+def main():
+    src, dst, mode = sys.argv[1:4]
+    recs = read_pcap(src)
+    if mode.startswith("snap:"):
+        n = int(mode[5:])
+        write_pcap(dst, 1, [(s, u, o, d[:n]) for s, u, o, d in recs])
+    elif mode == "pcapng":
+        write_pcapng(dst, recs)
+    else:
+        out = []
+        for s, u, o, d in recs:
+            c = convert(d, mode)
+            out.append((s, u, o - len(d) + len(c), c))
+        write_pcap(dst, LINKTYPES[mode], out)
+
+
+if __name__ == "__main__":
+    main()
