@@ -69,4 +69,41 @@ want http-keepalive && capture http-keepalive 18080 \
 want ws-basic && capture ws-basic 18081 \
     "$peers ws-server 18081" "$peers ws-client 18081"
 
+want ws-deflate && capture ws-deflate 18082 \
+    "$peers ws-server 18082 deflate" "$peers ws-client 18082 deflate big"
+
+want ws-subprotocol && capture ws-subprotocol 18083 \
+    "$peers ws-server 18083 subprotocols=superchat,chat" \
+    "$peers ws-client 18083 subprotocols=chat.v2,superchat"
+
+want ws-big && capture ws-big 18084 \
+    "$peers ws-server 18084" "$peers ws-client 18084 big"
+
+want ws-rejected && capture ws-rejected 18085 \
+    "$peers ws-server 18085 reject=/private" "$peers ws-client-fail 18085 path=/private"
+
+want ws-version && capture ws-version 18086 \
+    "$peers raw-ws-server 18086 version" "$peers raw-ws-client 18086 version"
+
+want ws-version-refused && capture ws-version-refused 18087 \
+    "$peers ws-server 18087" "$peers raw-ws-client 18087 version"
+
+want ws-plain-get && capture ws-plain-get 18088 \
+    "$peers ws-server 18088" "curl -s http://127.0.0.1:18088/chat"
+
+want ws-bad-accept && capture ws-bad-accept 18089 \
+    "$peers raw-ws-server 18089 bad-accept" "$peers ws-client-fail 18089"
+
+want ws-unmasked-client && capture ws-unmasked-client 18090 \
+    "$peers ws-server 18090" "$peers raw-ws-client 18090 unmasked"
+
+want ws-masked-server && capture ws-masked-server 18091 \
+    "$peers raw-ws-server 18091 masked" "$peers ws-client-fail 18091"
+
+want ws-bad-close && capture ws-bad-close 18092 \
+    "$peers ws-server 18092" "$peers raw-ws-client 18092 bad-close"
+
+want ws-early-data && capture ws-early-data 18093 \
+    "$peers raw-ws-server 18093 plain" "$peers raw-ws-client 18093 early"
+
 rm -rf "$www"

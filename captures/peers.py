@@ -6,11 +6,15 @@ that do what libraries refuse to do (wrong Accept, unmasked client frames, ...).
 subcommand:  peers.py ROLE PORT [args].  Servers serve until killed; clients exit when done.
 """
 import asyncio
+import base64
+import hashlib
 import http.server
+import os
 import socket
 import socketserver
+import struct
 import sys
-import threading
+import time
 
 
 def http_server(port):
@@ -36,23 +40,35 @@ def http_server(port):
         srv.serve_forever()
 
 
+def opt_value(opts, name, default=None):
+    for o in opts:
+        if o.startswith(name + "="):
+            return o.split("=", 1)[1]
+    return default
+
+
 def ws_server(port, *opts):
-    """websockets echo server. opts: deflate, subprotocols=a,b"""
+    """websockets echo server. opts: deflate, subprotocols=a,b, reject=/path (403 there)"""
     import websockets
 
     compression = "deflate" if "deflate" in opts else None
-    subprotocols = None
-    for o in opts:
-        if o.startswith("subprotocols="):
-            subprotocols = o.split("=", 1)[1].split(",")
+    subprotocols = opt_value(opts, "subprotocols")
+    subprotocols = subprotocols.split(",") if subprotocols else None
+    reject = opt_value(opts, "reject")
 
     async def echo(ws, path=None):
         async for msg in ws:
             await ws.send(msg)
 
+    async def process_request(path, headers):
+        if reject and path == reject:
+            return http.HTTPStatus.FORBIDDEN, [("Content-Type", "text/plain")], b"no entry\n"
+        return None
+
     async def main():
         async with websockets.serve(echo, "127.0.0.1", port, compression=compression,
-                                    subprotocols=subprotocols, max_size=None):
+                                    subprotocols=subprotocols, max_size=None,
+                                    process_request=process_request):
             await asyncio.Future()
 
     asyncio.run(main())
@@ -64,14 +80,14 @@ def ws_client(port, *opts):
     import websockets
 
     compression = "deflate" if "deflate" in opts else None
-    subprotocols = None
-    for o in opts:
-        if o.startswith("subprotocols="):
-            subprotocols = o.split("=", 1)[1].split(",")
+    subprotocols = opt_value(opts, "subprotocols")
+    subprotocols = subprotocols.split(",") if subprotocols else None
+    path = opt_value(opts, "path", "/chat")
 
     async def main():
-        async with websockets.connect("ws://127.0.0.1:%d/chat" % port, compression=compression,
-                                      subprotocols=subprotocols, max_size=None) as ws:
+        async with websockets.connect("ws://127.0.0.1:%d%s" % (port, path),
+                                      compression=compression, subprotocols=subprotocols,
+                                      max_size=None) as ws:
             await ws.send("hello upscope")
             await ws.recv()
             await ws.send(bytes(range(256)))
@@ -89,10 +105,197 @@ def ws_client(port, *opts):
     asyncio.run(main())
 
 
+# ---- raw peers: what libraries refuse to do ----
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def accept_for(key):
+    return base64.b64encode(hashlib.sha1(key + GUID).digest())
+
+
+def frame(opcode, payload, mask, fin=True):
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        head += bytes([mbit | n])
+    elif n < 65536:
+        head += bytes([mbit | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([mbit | 127]) + struct.pack(">Q", n)
+    if mask:
+        key = os.urandom(4)
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        head += key
+    return head + payload
+
+
+def read_head(sock):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def header(head, name):
+    for line in head.split(b"\r\n")[1:]:
+        if b":" in line:
+            k, v = line.split(b":", 1)
+            if k.strip().lower() == name.lower():
+                return v.strip()
+    return None
+
+
+def upgrade_request(port, version=b"13", key=None):
+    key = key or base64.b64encode(os.urandom(16))
+    return key, (b"GET /chat HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                 b"Sec-WebSocket-Version: %s\r\n\r\n" % (port, key, version))
+
+
+def drain(sock, seconds=0.5):
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(65536):
+            pass
+    except (socket.timeout, ConnectionResetError):
+        pass
+
+
+def raw_ws_client(port, mode):
+    """unmasked: sends an unmasked text frame; bad-close: closes with code 1005;
+    early: sends a frame before the 101 arrives; version: offers version 8, retries with 13
+    after the 426 on the same connection"""
+    sock = socket.create_connection(("127.0.0.1", port))
+    if mode == "version":
+        _, req = upgrade_request(port, version=b"8")
+        sock.sendall(req)
+        head = read_head(sock)
+        n = int(header(head, b"Content-Length") or b"0")
+        body = head.split(b"\r\n\r\n", 1)[1]
+        while len(body) < n:
+            body += sock.recv(4096)
+        version = header(head, b"Sec-WebSocket-Version") or b"13"
+        _, req = upgrade_request(port, version=version)
+        sock.sendall(req)
+        read_head(sock)
+        sock.sendall(frame(0x1, b"negotiated", mask=True))
+        sock.recv(4096)
+        sock.sendall(frame(0x8, struct.pack(">H", 1000), mask=True))
+    else:
+        _, req = upgrade_request(port)
+        if mode == "early":
+            sock.sendall(req + frame(0x1, b"too soon", mask=True))
+            read_head(sock)
+        else:
+            sock.sendall(req)
+            read_head(sock)
+        if mode == "unmasked":
+            sock.sendall(frame(0x1, b"no mask here", mask=False))
+        elif mode == "bad-close":
+            sock.sendall(frame(0x1, b"hello", mask=True))
+            time.sleep(0.1)
+            sock.sendall(frame(0x8, struct.pack(">H", 1005) + b"reserved", mask=True))
+    drain(sock)
+    sock.close()
+
+
+def raw_ws_server(port, mode):
+    """bad-accept: answers 101 with a wrong Sec-WebSocket-Accept; masked: masks its frames;
+    version: RFC 6455 §4.4 negotiation (426 + Sec-WebSocket-Version: 13 for other versions)"""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(5)
+    while True:
+        conn, _ = srv.accept()
+        try:
+            serve_raw(conn, mode)
+        except OSError:
+            pass
+        conn.close()
+
+
+def serve_raw(conn, mode):
+    while True:
+        head = read_head(conn)
+        if not head:
+            return
+        key = header(head, b"Sec-WebSocket-Key") or b""
+        if mode == "version" and header(head, b"Sec-WebSocket-Version") != b"13":
+            body = b"version 13 please\n"
+            conn.sendall(b"HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            continue
+        accept = b"dGhlIHNhbXBsZSBub25jZQ==" if mode == "bad-accept" else accept_for(key)
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept)
+        if mode == "masked":
+            conn.sendall(frame(0x1, b"masked by the server", mask=True))
+        echo_frames(conn)
+        return
+
+
+def echo_frames(conn):
+    """Echoes text frames (unmasked) until a close, which it answers."""
+    conn.settimeout(3)
+    buf = b""
+    while True:
+        try:
+            chunk = conn.recv(65536)
+        except socket.timeout:
+            return
+        if not chunk:
+            return
+        buf += chunk
+        while len(buf) >= 2:
+            op, n = buf[0] & 0x0F, buf[1] & 0x7F
+            masked, off = buf[1] & 0x80, 2
+            if n == 126:
+                n, off = struct.unpack(">H", buf[2:4])[0], 4
+            elif n == 127:
+                n, off = struct.unpack(">Q", buf[2:10])[0], 10
+            key = buf[off:off + 4] if masked else b"\0\0\0\0"
+            off += 4 if masked else 0
+            if len(buf) < off + n:
+                break
+            payload = bytes(b ^ key[i % 4] for i, b in enumerate(buf[off:off + n]))
+            buf = buf[off + n:]
+            if op == 0x8:
+                conn.sendall(frame(0x8, payload[:2], mask=False))
+                return
+            conn.sendall(frame(op, payload, mask=False))
+
+
+def ws_client_expect_failure(port, *opts):
+    """websockets client where the handshake is expected to fail (prints why)."""
+    import websockets
+    path = opt_value(opts, "path", "/chat")
+
+    async def main():
+        try:
+            async with websockets.connect("ws://127.0.0.1:%d%s" % (port, path)) as ws:
+                await ws.send("hello")
+                await ws.recv()
+                await ws.recv()
+        except Exception as exc:  # the point of the exercise
+            print("client failed as expected:", exc)
+
+    asyncio.run(main())
+
+
 ROLES = {
     "http-server": http_server,
     "ws-server": ws_server,
     "ws-client": ws_client,
+    "ws-client-fail": ws_client_expect_failure,
+    "raw-ws-client": lambda port, mode: raw_ws_client(port, mode),
+    "raw-ws-server": lambda port, mode: raw_ws_server(port, mode),
 }
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "http_head.h"
 #include "packet.h"
+#include "session.h"
 
 enum proto {
     PROTO_UNKNOWN,       /* not decided yet */
@@ -57,11 +59,23 @@ struct dissector {
     void (*gap)(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts);
     void (*fin)(void *state, struct dissect *dx, enum dir dir, ts_us_t ts);
     void (*close)(void *state, struct dissect *dx, ts_us_t ts);
+
+    /* ---- for protocols reached through an HTTP/1.1 upgrade (all optional) ---- */
+    enum transition transition;       /* what reports call a switch to this protocol */
+    /* Does this Upgrade token (e.g. "websocket", "TLS/1.2") name the protocol? */
+    bool (*upgrade_token)(struct span token);
+    /* Protocol-specific checks of the upgrade request, and of the response to it. */
+    void (*upgrade_request)(struct session *s, const struct http_head *req);
+    void (*upgrade_response)(struct session *s, const struct http_head *req,
+                             const struct http_head *resp);
 };
 
 /* The registry (registry.c): one static table, indexed by enum proto. */
 const struct dissector *dissector_get(enum proto p);
 const char *proto_name(enum proto p);
+
+/* The protocol an Upgrade token names, or PROTO_NONE. */
+enum proto dissector_for_upgrade_token(struct span token);
 
 /* Runs every probe over the first bytes of a stream, in table order. Returns the protocol that
  * said yes, PROTO_UNKNOWN if one still wants more bytes, PROTO_NONE if none matched. */
@@ -83,5 +97,15 @@ bool dissect_midstream(const struct dissect *dx, enum dir dir);
 
 /* The flow this connection belongs to (addresses, ports, counters). Read only. */
 const struct flow *dissect_flow(const struct dissect *dx);
+
+/* The connection's open session, or NULL. Never keep the pointer across calls: a session
+ * goes to the outputs when it ends. */
+struct session *dissect_session(struct dissect *dx);
+
+/* Starts a new session on this connection at ts (ending the open one first). */
+struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts);
+
+/* Ends the open session at ts and hands it to the outputs. */
+void dissect_session_end(struct dissect *dx, ts_us_t ts);
 
 #endif

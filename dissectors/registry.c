@@ -3,9 +3,16 @@
 
 #include <stddef.h>
 
+#include "http1.h"
+#include "websocket.h"
+
+/* Probe order matters: HTTP/1.1 start lines are recognised before the mid-stream WebSocket
+ * frame heuristic is tried. */
 static const struct dissector *const table[PROTO_COUNT] = {
     [PROTO_UNKNOWN] = NULL,
     [PROTO_NONE] = NULL,
+    [PROTO_HTTP1] = &http1_dissector,
+    [PROTO_WEBSOCKET] = &websocket_dissector,
 };
 
 static const char *const names[PROTO_COUNT] = {
@@ -20,6 +27,14 @@ static const char *const names[PROTO_COUNT] = {
 const struct dissector *dissector_get(enum proto p)
 {
     return p < PROTO_COUNT ? table[p] : NULL;
+}
+
+enum proto dissector_for_upgrade_token(struct span token)
+{
+    for (int i = 0; i < PROTO_COUNT; i++)
+        if (table[i] && table[i]->upgrade_token && table[i]->upgrade_token(token))
+            return (enum proto)i;
+    return PROTO_NONE;
 }
 
 const char *proto_name(enum proto p)

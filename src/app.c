@@ -72,16 +72,34 @@ static void packet_loop(struct app *a)
     }
 }
 
+static void on_session(void *app, struct session *s)
+{
+    struct app *a = app;
+    output_session(&a->output, s);
+}
+
+static uint64_t next_session_id(void *app)
+{
+    struct app *a = app;
+    return ++a->last_session_id;
+}
+
 int app_run(struct app *a, const struct options *o)
 {
     memset(a, 0, sizeof *a);
     a->opt = o;
     a->status = EXIT_OK;
-    if (!open_input(a))
+    if (!output_open(&a->output, o))
         return EXIT_FATAL;
-    if (!worker_init(&a->worker, &o->worker, a->cap.dlt, a)) {
+    if (!open_input(a)) {
+        output_close(&a->output);
+        return EXIT_FATAL;
+    }
+    struct worker_sink sink = { a, on_session, next_session_id };
+    if (!worker_init(&a->worker, &o->worker, a->cap.dlt, &sink)) {
         fprintf(stderr, "upscope: out of memory setting up the flow table\n");
         capture_close(&a->cap);
+        output_close(&a->output);
         return EXIT_FATAL;
     }
     packet_loop(a);
@@ -89,6 +107,10 @@ int app_run(struct app *a, const struct options *o)
     if (o->stats)
         stats_print(stderr, &a->worker, &a->cap);
     capture_close(&a->cap);
+    if (!output_close(&a->output) && a->status == EXIT_OK)
+        a->status = EXIT_FATAL;
+    if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on)
+        a->status = EXIT_FINDINGS;
     return a->status;
 }
 

@@ -8,6 +8,7 @@
 
 #include "capture.h"
 #include "options.h"
+#include "output.h"
 #include "worker.h"
 
 /* Exit statuses (documented in upscope.1). */
@@ -22,6 +23,8 @@ struct app {
     const struct options *opt;
     struct capture cap;
     struct worker worker;
+    struct output output;
+    uint64_t last_session_id;
     volatile sig_atomic_t stop;   /* set from a signal handler */
     int status;
 };

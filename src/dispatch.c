@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A stream picked up mid-way is probed again at the start of each of its next few segments:
+ * the first one may begin inside a message, a later one at a message boundary. */
+#define MIDSTREAM_PROBES 8
+
 /* A dissector may switch protocols without consuming a byte a few times in a row (a hand-off
  * straight into another); beyond this the loop is a bug, not progress. */
 #define MAX_IDLE_SWITCHES 8
@@ -92,6 +96,8 @@ static size_t buf_append(struct dissect *dx, struct dissect_side *s, const uint8
     size_t room = cap - s->len;
     if (n > room)
         n = room;
+    if (n == 0)
+        return 0;
     if (s->len + n > s->cap) {
         uint32_t want = s->cap ? s->cap : 1024;
         while (want < s->len + n)
@@ -213,11 +219,20 @@ static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, s
     if (pr == PROTO_UNKNOWN && s->len < dx->ctx->probe_limit)
         return;
     if (pr == PROTO_UNKNOWN || pr == PROTO_NONE) {
-        s->proto = PROTO_NONE;
         buf_drop(s);
+        if (dissect_midstream(dx, dir) && ++s->probes < MIDSTREAM_PROBES)
+            return; /* try again at the next segment */
+        s->proto = PROTO_NONE;
         return;
     }
-    if (sender != dir && dx->flow->role_source == ROLE_GUESS_PORT) {
+    if (sender != dir) {
+        if (dx->flow->role_source != ROLE_GUESS_PORT) {
+            /* the handshake said who is who; bytes that claim otherwise are not this */
+            buf_drop(s);
+            if (!(dissect_midstream(dx, dir) && ++s->probes < MIDSTREAM_PROBES))
+                s->proto = PROTO_NONE;
+            return;
+        }
         swap_roles(dx);
         dir = sender;
     }
@@ -280,16 +295,67 @@ void dispatch_fin(struct dissect *dx, int side, ts_us_t ts)
     run_kicks(dx, ts);
 }
 
-void dispatch_close(struct dissect *dx, ts_us_t ts)
+void dispatch_close(struct dissect *dx, ts_us_t ts, bool incomplete)
 {
     if (dx->closed)
         return;
     dx->closed = true;
+    dx->incomplete = incomplete;
     for (int p = 0; p < PROTO_COUNT; p++) {
         const struct dissector *d = dissector_get((enum proto)p);
         if (d && dx->state[p] && d->close)
             d->close(dx->state[p], dx, ts);
     }
+    dissect_session_end(dx, ts);
+}
+
+/* ---- sessions ---- */
+
+struct session *dissect_session(struct dissect *dx)
+{
+    return dx->session;
+}
+
+struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
+{
+    dissect_session_end(dx, ts);
+    uint64_t id = dx->ctx->next_session_id ? dx->ctx->next_session_id(dx->ctx->app) : 0;
+    dx->session = session_new(id, dx->flow, ts);
+    if (dx->session)
+        dx->ctx->stats.sessions++;
+    return dx->session;
+}
+
+/* What the transport saw, as findings: holes and retransmissions with other bytes. */
+static void add_transport_findings(struct session *s, const struct flow *f, ts_us_t ts)
+{
+    for (int d = 0; d < 2; d++) {
+        const struct reasm_dir *r = &f->stream[flow_side_of_dir(f, (enum dir)d)];
+        if (r->gaps)
+            session_finding(s, F_STREAM_GAP, d, ts, "%u gap(s) in the %s's stream; dissection "
+                            "resynchronised after each", r->gaps, dir_name(d));
+        if (r->conflicts)
+            session_finding(s, F_TCP_OVERLAP_CONFLICT, d, ts, "%u retransmission(s) carried "
+                            "bytes different from the first copy; the first copy was used",
+                            r->conflicts);
+    }
+}
+
+void dissect_session_end(struct dissect *dx, ts_us_t ts)
+{
+    struct session *s = dx->session;
+    if (!s)
+        return;
+    dx->session = NULL;
+    if (ts > s->end)
+        s->end = ts;
+    s->incomplete = dx->closed && dx->incomplete;
+    session_take_stats(s, dx->flow);
+    add_transport_findings(s, dx->flow, s->end);
+    if (dx->ctx->on_session)
+        dx->ctx->on_session(dx->ctx->app, s);
+    else
+        session_free(s);
 }
 
 void dispatch_conn_release(struct dissect *dx)

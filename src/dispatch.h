@@ -22,12 +22,16 @@ struct dispatch_stats {
     uint64_t buffer_overflows;        /* unconsumed bytes dropped at buffer_cap */
     uint64_t buffer_bytes;            /* bytes allocated for buffers now */
     uint64_t gap_bytes[2];            /* stream bytes missing, by role direction */
+    uint64_t sessions;                /* sessions started */
 };
 
 struct dispatch_ctx {
     uint32_t buffer_cap;              /* max unconsumed bytes kept per direction */
     uint32_t probe_limit;             /* bytes a stream may show before probing gives up */
     void *app;                        /* passed to dissectors through dissect_app() */
+    /* Where sessions go when they end (it owns them from then on), and their numbering. */
+    void (*on_session)(void *app, struct session *s);
+    uint64_t (*next_session_id)(void *app);
     struct dispatch_stats stats;
 };
 
@@ -35,6 +39,7 @@ struct dissect_side {
     uint8_t proto;                    /* enum proto receiving this direction's bytes */
     bool kick;                        /* buffered bytes await a new protocol */
     bool resync;                      /* a gap hit while still probing */
+    uint8_t probes;                   /* mid-stream probe attempts made */
     uint8_t *buf;                     /* unconsumed bytes */
     uint32_t len, cap;
     uint64_t offset;                  /* stream offset of buf[0] (bytes delivered + gaps) */
@@ -45,8 +50,10 @@ struct dissect {
     struct flow *flow;
     struct dissect_side side[2];      /* by role direction */
     void *state[PROTO_COUNT];
+    struct session *session;          /* the open session, if any */
     int delivering;                   /* direction inside data(), or -1 */
     bool closed;
+    bool incomplete;                  /* the connection had not ended when it was closed */
 };
 
 void dispatch_init(struct dispatch_ctx *ctx, uint32_t buffer_cap, uint32_t probe_limit,
@@ -63,8 +70,9 @@ void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_
 void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts);
 void dispatch_fin(struct dissect *dx, int side, ts_us_t ts);
 
-/* The connection is over: every dissector finishes. Safe to call twice. */
-void dispatch_close(struct dissect *dx, ts_us_t ts);
+/* The connection is over: every dissector finishes, then the open session ends. incomplete:
+ * the connection itself had not ended (timeout, eviction, end of input). Safe to call twice. */
+void dispatch_close(struct dissect *dx, ts_us_t ts, bool incomplete);
 
 /* The app pointer given to dispatch_init. */
 void *dissect_app(const struct dissect *dx);

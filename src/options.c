@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "findings.h"
 
 enum {
     OPT_STATS = 256,
@@ -15,6 +16,8 @@ enum {
     OPT_FLOW_TIMEOUT,
     OPT_MAX_FLOWS,
     OPT_REASM_QUEUE,
+    OPT_FAIL_ON,
+    OPT_LIST_FINDINGS,
 };
 
 static const char usage_text[] =
@@ -34,9 +37,13 @@ static const char usage_text[] =
     "  filter               a BPF filter expression, as with tcpdump\n"
     "\n"
     "Output:\n"
+    "  -j FILE              write NDJSON reports, one line per session ('-' for stdout)\n"
     "  -q, --quiet          no per-session summary\n"
     "      --stats          print counters at the end (to standard error)\n"
     "      --color=WHEN     colour the summary: auto (on a terminal), always, never\n"
+    "      --fail-on=SEV    exit with status 3 if a finding of severity SEV (error,\n"
+    "                       warning or info) or worse was seen\n"
+    "      --list-findings  print the findings catalogue and exit\n"
     "\n"
     "Limits:\n"
     "      --flow-timeout=SEC   idle time after which a connection ends (default 300)\n"
@@ -59,6 +66,8 @@ static const struct option long_opts[] = {
     { "flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
     { "reasm-queue", required_argument, NULL, OPT_REASM_QUEUE },
+    { "fail-on", required_argument, NULL, OPT_FAIL_ON },
+    { "list-findings", no_argument, NULL, OPT_LIST_FINDINGS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -101,6 +110,7 @@ static void set_defaults(struct options *o)
     o->promisc = true;
     o->snaplen = 262144;
     o->color = COLOR_AUTO;
+    o->fail_on = -1;
     worker_config_defaults(&o->worker);
 }
 
@@ -114,6 +124,16 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case 'D': o->list_ifaces = true; return true;
     case 'p': o->promisc = false; return true;
     case 'q': o->quiet = true; return true;
+    case 'j': o->json_file = arg; return true;
+    case OPT_FAIL_ON: {
+        enum severity sev;
+        if (!severity_parse(arg, &sev)) {
+            fprintf(stderr, "upscope: --fail-on: '%s' is not error, warning or info\n", arg);
+            return false;
+        }
+        o->fail_on = (int)sev;
+        return true;
+    }
     case OPT_STATS: o->stats = true; return true;
     case 's':
         if (!parse_number("-s", arg, 1, 262144, &v)) return false;
@@ -151,13 +171,21 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
     set_defaults(o);
     int c;
     opterr = 1;
-    while ((c = getopt_long(argc, argv, "r:i:Dps:B:c:qhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:Dps:B:c:j:qhV", long_opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(usage_text, stdout);
             return OPTIONS_EXIT_OK;
         }
         if (c == 'V') {
             printf("upscope %s\n", PACKAGE_VERSION);
+            return OPTIONS_EXIT_OK;
+        }
+        if (c == OPT_LIST_FINDINGS) {
+            for (int i = 0; i < FINDING_COUNT; i++) {
+                const struct finding_info *fi = finding_info((enum finding_id)i);
+                printf("%-36s %-8s %-28s %s\n", fi->id, severity_name(fi->severity), fi->rfc,
+                       fi->title);
+            }
             return OPTIONS_EXIT_OK;
         }
         if (c == '?' || !parse_one(o, c, optarg)) {

@@ -20,6 +20,8 @@ struct options {
     int buffer_kib;              /* -B */
     uint64_t count;              /* -c: stop after this many packets (0: no limit) */
     bool stats;                  /* --stats */
+    const char *json_file;       /* -j: NDJSON reports ("-" for stdout) */
+    int fail_on;                 /* --fail-on: exit 3 at this severity or worse; -1 off */
     bool quiet;                  /* -q: no text summary */
     enum color_mode color;       /* --color */
     char *filter;                /* trailing arguments joined (heap) */

@@ -297,6 +297,11 @@ void reasm_push(struct reasm_ctx *ctx, struct reasm_dir *d, void *user, int dir,
     if (caplen > len)
         caplen = len;
     uint32_t n = d->next_seq;
+    if (len == 1 && seq == n - 1) {
+        /* a keep-alive probe: one old byte, often garbage, by design (RFC 9293 §3.8.4) */
+        ctx->stats.keepalives++;
+        return;
+    }
     if (SEQ_LEQ(seq + len, n)) {
         note_retransmission(ctx, d, seq, data, caplen);
         return;

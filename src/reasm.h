@@ -31,6 +31,7 @@ struct reasm_stats {
     uint64_t segments;          /* segments with payload pushed */
     uint64_t out_of_order;      /* segments that arrived ahead of a hole */
     uint64_t retransmissions;   /* segments wholly or partly covering bytes already seen */
+    uint64_t keepalives;        /* 1-byte probes just below next_seq: neither of the above */
     uint64_t conflicts;         /* overlaps whose bytes differ from the first-seen ones */
     uint64_t gaps;              /* holes delivered as gap events */
     uint64_t gap_bytes;

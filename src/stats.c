@@ -46,6 +46,7 @@ static void print_reasm(FILE *out, const struct worker *w)
     line(out, "reasm.segments", r->segments);
     line(out, "reasm.out_of_order", r->out_of_order);
     line(out, "reasm.retransmissions", r->retransmissions);
+    line(out, "reasm.keepalives", r->keepalives);
     line(out, "reasm.conflicting_overlaps", r->conflicts);
     line(out, "reasm.gaps", r->gaps);
     line(out, "reasm.gap_bytes", r->gap_bytes);

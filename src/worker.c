@@ -8,6 +8,10 @@
 
 #define SEC_US 1000000ULL
 
+/* Bytes a stream may show its probes before it is declared uninteresting: enough for the
+ * mid-stream WebSocket heuristic to see several frames. */
+#define PROBE_LIMIT 1024
+
 void worker_config_defaults(struct worker_config *cfg)
 {
     cfg->max_flows = 500000;
@@ -58,8 +62,9 @@ static struct conn *conn_attach(struct worker *w, struct flow *f)
     return c;
 }
 
-/* The connection is over: dissectors finish, then its state goes. The flow entry stays. */
-static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts)
+/* The connection is over: dissectors finish, then its state goes. The flow entry stays.
+ * incomplete: the connection itself had not ended (timeout, eviction, end of input). */
+static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts, bool incomplete)
 {
     for (int side = 0; side < 2; side++) {
         struct reasm_dir *d = &f->stream[side];
@@ -69,7 +74,7 @@ static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts)
     }
     struct conn *c = f->conn;
     if (c) {
-        dispatch_close(&c->dx, ts);
+        dispatch_close(&c->dx, ts, incomplete);
         dispatch_conn_release(&c->dx);
         free(c);
         f->conn = NULL;
@@ -82,12 +87,12 @@ static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts)
 static void on_flow_end(void *user, struct flow *f, enum flow_end why)
 {
     struct worker *w = user;
-    (void)why;
     if (!f->closed)
-        conn_finish(w, f, f->last_ts);
+        conn_finish(w, f, f->last_ts, why != FLOW_END_CLOSED);
 }
 
-bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt, void *app)
+bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
+                 const struct worker_sink *sink)
 {
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
@@ -95,7 +100,9 @@ bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt, voi
     static const struct reasm_ops ops = { on_stream_data, on_stream_gap, on_stream_fin };
     reasm_ctx_init(&w->reasm, &ops, cfg->reasm_dir_cap, cfg->reasm_total_cap,
                    cfg->reasm_history);
-    dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, 64, app);
+    dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, PROBE_LIMIT, sink->app);
+    w->dispatch.on_session = sink->on_session;
+    w->dispatch.next_session_id = sink->next_session_id;
     return flow_table_init(&w->flows, cfg->max_flows, cfg->idle_timeout, cfg->closed_timeout,
                            on_flow_end, w);
 }
@@ -121,7 +128,7 @@ static void process_tcp(struct worker *w, struct packet *pkt)
     if (pkt->payload_len && !f->closed)
         conn_attach(w, f);
     if (tcp_track(&w->reasm, &w->tcp, f, side, pkt) == TCP_ENDED) {
-        conn_finish(w, f, pkt->ts);
+        conn_finish(w, f, pkt->ts, false);
         flow_mark_closed(&w->flows, f);
     }
 }

@@ -51,8 +51,17 @@ struct worker {
 /* The defaults (documented in the man page). */
 void worker_config_defaults(struct worker_config *cfg);
 
-/* app is passed to dissectors (dissect_app). False when memory runs out. */
-bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt, void *app);
+/* Where the worker's sessions go: on_session takes ownership; next_session_id numbers them
+ * (shared by all workers). app is passed back to both, and to dissectors (dissect_app). */
+struct worker_sink {
+    void *app;
+    void (*on_session)(void *app, struct session *s);
+    uint64_t (*next_session_id)(void *app);
+};
+
+/* False when memory runs out. */
+bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
+                 const struct worker_sink *sink);
 
 /* Decodes and processes one captured frame (pkt->frame, caplen, wirelen, ts, number set). */
 void worker_packet(struct worker *w, struct packet *pkt);

@@ -1,0 +1,80 @@
+/* ws_deflate: streaming permessage-deflate decompression with zlib (see ws_deflate.h). */
+#include "ws_deflate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool ws_inflate_init(struct ws_inflater *in, int window_bits, bool no_context_takeover)
+{
+    memset(in, 0, sizeof *in);
+    if (window_bits < 8 || window_bits > 15)
+        window_bits = 15;
+    /* negative window bits: raw deflate, no zlib header (RFC 7692 §7.2.1) */
+    if (inflateInit2(&in->z, -window_bits) != Z_OK)
+        return false;
+    in->ready = true;
+    in->reset_each_message = no_context_takeover;
+    return true;
+}
+
+static bool run(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_sink sink,
+                void *user)
+{
+    uint8_t out[16384];
+    if (!in->ready || in->failed)
+        return !in->failed;
+    in->z.next_in = (Bytef *)p;
+    in->z.avail_in = (uInt)n;
+    while (in->z.avail_in > 0 && !in->capped) {
+        in->z.next_out = out;
+        in->z.avail_out = sizeof out;
+        int rc = inflate(&in->z, Z_SYNC_FLUSH);
+        size_t got = sizeof out - in->z.avail_out;
+        if (got) {
+            in->message_out += got;
+            sink(user, out, got);
+        }
+        if (in->message_out > WS_INFLATE_MESSAGE_CAP)
+            in->capped = true;
+        if (rc == Z_STREAM_END) {
+            /* BFINAL inside a message: legal (§7.2.3.3); start a fresh block stream */
+            inflateReset(&in->z);
+            continue;
+        }
+        if (rc == Z_BUF_ERROR && got == 0)
+            break; /* needs more input */
+        if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            snprintf(in->error, sizeof in->error, "zlib: %s",
+                     in->z.msg ? in->z.msg : "inflate failed");
+            in->failed = true;
+            return false;
+        }
+    }
+    return true;
+}
+
+bool ws_inflate_feed(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_sink sink,
+                     void *user)
+{
+    return run(in, p, n, sink, user);
+}
+
+bool ws_inflate_end_message(struct ws_inflater *in, ws_inflate_sink sink, void *user)
+{
+    static const uint8_t tail[4] = { 0x00, 0x00, 0xff, 0xff };
+    bool ok = run(in, tail, sizeof tail, sink, user);
+    in->message_out = 0;
+    in->capped = false;
+    if (in->ready && in->reset_each_message) {
+        inflateReset(&in->z);
+        in->failed = false; /* without shared context the next message starts clean */
+    }
+    return ok;
+}
+
+void ws_inflate_free(struct ws_inflater *in)
+{
+    if (in->ready)
+        inflateEnd(&in->z);
+    in->ready = false;
+}

@@ -1,0 +1,42 @@
+/* ws_deflate: permessage-deflate decompression (RFC 7692 §7.2) for one direction.
+ *
+ * The compressed payload of each message is inflated as it arrives (no copy of the message is
+ * kept), followed at the message's end by the 0x00 0x00 0xff 0xff tail the sender removed. The
+ * window size and context takeover are those the handshake agreed for the sending side, so a
+ * sender that breaks them fails to decompress, which is reported. Output goes to a callback in
+ * chunks. Decompressed bytes per message are capped, so a deflate bomb costs bounded time. */
+#ifndef UPSCOPE_WS_DEFLATE_H
+#define UPSCOPE_WS_DEFLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#define WS_INFLATE_MESSAGE_CAP (64ull << 20)
+
+typedef void (*ws_inflate_sink)(void *user, const uint8_t *p, size_t n);
+
+struct ws_inflater {
+    z_stream z;
+    bool ready;                 /* z is initialised */
+    bool reset_each_message;    /* the sender's no_context_takeover */
+    bool failed;                /* an error happened; see error */
+    char error[96];
+    uint64_t message_out;       /* decompressed bytes of the current message */
+    bool capped;                /* the message passed WS_INFLATE_MESSAGE_CAP */
+};
+
+/* window_bits: 8..15, the sender's max_window_bits. False if zlib cannot start. */
+bool ws_inflate_init(struct ws_inflater *in, int window_bits, bool no_context_takeover);
+
+/* Decompresses part of a message. False on a decompression error (in->error says which). */
+bool ws_inflate_feed(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_sink sink,
+                     void *user);
+
+/* The message is complete: feeds the 4-byte tail and resets if no context takeover. */
+bool ws_inflate_end_message(struct ws_inflater *in, ws_inflate_sink sink, void *user);
+
+void ws_inflate_free(struct ws_inflater *in);
+
+#endif

@@ -1,0 +1,122 @@
+/* findings: the catalogue of everything upscope can find wrong, or notable, in a session.
+ *
+ * Each finding has a stable ID (a contract: reports and scripts key on it; add IDs, never rename
+ * or drop one), a severity, the RFC section it enforces and a one-line title. The table below is
+ * the single source; docs/findings.md and upscope.1 describe every entry (a test checks). */
+#ifndef UPSCOPE_FINDINGS_H
+#define UPSCOPE_FINDINGS_H
+
+enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
+
+/* X(ID, SEVERITY, RFC, TITLE) */
+#define UPSCOPE_FINDINGS(X) \
+    X(UPGRADE_CONNECTION_TOKEN_MISSING, ERROR, "RFC 9110 §7.8", \
+      "Upgrade sent without the \"upgrade\" option in Connection") \
+    X(UPGRADE_IN_HTTP10, WARNING, "RFC 9110 §7.8", \
+      "Upgrade in an HTTP/1.0 message, which a server must ignore") \
+    X(UPGRADE_101_NOT_REQUESTED, ERROR, "RFC 9110 §15.2.2", \
+      "101 Switching Protocols answering a request that asked for no upgrade") \
+    X(UPGRADE_101_PROTOCOL_NOT_OFFERED, ERROR, "RFC 9110 §7.8", \
+      "101 switches to a protocol the client did not offer") \
+    X(UPGRADE_101_UPGRADE_HEADER_MISSING, ERROR, "RFC 9110 §15.2.2", \
+      "101 Switching Protocols without an Upgrade header") \
+    X(UPGRADE_426_UPGRADE_HEADER_MISSING, ERROR, "RFC 9110 §15.5.22", \
+      "426 Upgrade Required without an Upgrade header") \
+    X(CLIENT_DATA_BEFORE_SWITCH, ERROR, "RFC 6455 §4.1, RFC 9110 §7.8", \
+      "client sent new-protocol bytes before the server's 101") \
+    X(HTTP_MALFORMED, ERROR, "RFC 9112", \
+      "malformed HTTP/1.1 message") \
+    X(HTTP_HEADER_TOO_LARGE, WARNING, "RFC 9112 §2.3", \
+      "HTTP head larger than upscope's limit; not inspected") \
+    X(WS_METHOD_NOT_GET, ERROR, "RFC 6455 §4.1", \
+      "WebSocket handshake request method is not GET") \
+    X(WS_HTTP_VERSION_TOO_OLD, ERROR, "RFC 6455 §4.1", \
+      "WebSocket handshake request is not HTTP/1.1 or later") \
+    X(WS_HOST_MISSING, ERROR, "RFC 6455 §4.1", \
+      "WebSocket handshake request has no Host header") \
+    X(WS_KEY_MISSING, ERROR, "RFC 6455 §4.1", \
+      "WebSocket handshake request has no Sec-WebSocket-Key") \
+    X(WS_KEY_INVALID, ERROR, "RFC 6455 §4.1", \
+      "Sec-WebSocket-Key is not base64 of exactly 16 bytes") \
+    X(WS_KEY_DUPLICATE, ERROR, "RFC 6455 §11.3.1", \
+      "Sec-WebSocket-Key appears more than once") \
+    X(WS_VERSION_MISSING, ERROR, "RFC 6455 §4.1", \
+      "WebSocket handshake request has no Sec-WebSocket-Version") \
+    X(WS_VERSION_UNSUPPORTED, ERROR, "RFC 6455 §4.1", \
+      "Sec-WebSocket-Version is not 13") \
+    X(WS_426_VERSION_MISSING, ERROR, "RFC 6455 §4.4", \
+      "version refused (426, or an error to another version) without Sec-WebSocket-Version") \
+    X(WS_ACCEPT_MISSING, ERROR, "RFC 6455 §4.2.2", \
+      "101 for WebSocket without Sec-WebSocket-Accept") \
+    X(WS_ACCEPT_MISMATCH, ERROR, "RFC 6455 §4.2.2", \
+      "Sec-WebSocket-Accept does not match the key") \
+    X(WS_RESPONSE_UPGRADE_INVALID, ERROR, "RFC 6455 §4.2.2", \
+      "101 for WebSocket without Upgrade: websocket") \
+    X(WS_RESPONSE_CONNECTION_INVALID, ERROR, "RFC 6455 §4.2.2", \
+      "101 for WebSocket without Connection: Upgrade") \
+    X(WS_SUBPROTOCOL_NOT_OFFERED, ERROR, "RFC 6455 §4.1", \
+      "server chose a subprotocol the client did not offer") \
+    X(WS_EXTENSION_NOT_OFFERED, ERROR, "RFC 6455 §9.1", \
+      "server accepted an extension the client did not offer") \
+    X(WS_DEFLATE_PARAMS_INVALID, ERROR, "RFC 7692 §7.1", \
+      "invalid permessage-deflate parameters") \
+    X(WS_ORIGIN_CROSS_SITE, INFO, "RFC 6455 §10.2", \
+      "Origin differs from Host (a cross-site WebSocket)") \
+    X(WS_CLIENT_FRAME_UNMASKED, ERROR, "RFC 6455 §5.1", \
+      "client frame not masked") \
+    X(WS_SERVER_FRAME_MASKED, ERROR, "RFC 6455 §5.1", \
+      "server frame masked") \
+    X(WS_RSV_BITS_SET, ERROR, "RFC 6455 §5.2, RFC 7692 §6", \
+      "RSV bit set without an extension that defines it") \
+    X(WS_OPCODE_RESERVED, ERROR, "RFC 6455 §5.2", \
+      "reserved opcode") \
+    X(WS_CONTROL_FRAME_TOO_LONG, ERROR, "RFC 6455 §5.5", \
+      "control frame payload longer than 125 bytes") \
+    X(WS_CONTROL_FRAME_FRAGMENTED, ERROR, "RFC 6455 §5.5", \
+      "control frame without FIN") \
+    X(WS_CONTINUATION_UNEXPECTED, ERROR, "RFC 6455 §5.4", \
+      "continuation frame with no fragmented message in progress") \
+    X(WS_FRAGMENT_INTERLEAVED, ERROR, "RFC 6455 §5.4", \
+      "new data message while a fragmented one is unfinished") \
+    X(WS_LENGTH_NOT_MINIMAL, ERROR, "RFC 6455 §5.2", \
+      "payload length not in its minimal encoding") \
+    X(WS_LENGTH_MSB_SET, ERROR, "RFC 6455 §5.2", \
+      "64-bit payload length with its most significant bit set") \
+    X(WS_TEXT_INVALID_UTF8, ERROR, "RFC 6455 §8.1", \
+      "text message is not valid UTF-8") \
+    X(WS_CLOSE_CODE_INVALID, ERROR, "RFC 6455 §7.4", \
+      "close frame with a status code that must not be sent") \
+    X(WS_CLOSE_PAYLOAD_INVALID, ERROR, "RFC 6455 §5.5.1", \
+      "close frame payload malformed (1 byte, or reason not UTF-8)") \
+    X(WS_DATA_AFTER_CLOSE, ERROR, "RFC 6455 §5.5.1", \
+      "frame sent after the sender's close frame") \
+    X(WS_DEFLATE_ERROR, ERROR, "RFC 7692 §6.2", \
+      "permessage-deflate message does not decompress") \
+    X(WS_FRAME_TRUNCATED, WARNING, "RFC 6455 §5.2", \
+      "frame cut short by the end of the connection or capture") \
+    X(STREAM_GAP, INFO, "-", \
+      "bytes missing from the capture; the stream was resynchronised") \
+    X(TCP_OVERLAP_CONFLICT, WARNING, "RFC 9293 §3.10.7.4", \
+      "retransmitted TCP bytes differ from the first copy (evasion or corruption)")
+
+enum finding_id {
+#define UPSCOPE_FINDING_ENUM(id, sev, rfc, title) F_##id,
+    UPSCOPE_FINDINGS(UPSCOPE_FINDING_ENUM)
+#undef UPSCOPE_FINDING_ENUM
+    FINDING_COUNT
+};
+
+struct finding_info {
+    const char *id;          /* "WS_ACCEPT_MISMATCH" */
+    enum severity severity;
+    const char *rfc;         /* "RFC 6455 §4.2.2" */
+    const char *title;
+};
+
+const struct finding_info *finding_info(enum finding_id id);
+const char *severity_name(enum severity s);   /* "error", "warning", "info" */
+
+/* Parses "error" / "warning" / "info"; false if none. */
+int severity_parse(const char *s, enum severity *out);
+
+#endif

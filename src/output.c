@@ -1,0 +1,89 @@
+/* output: the session sink (see output.h). */
+#include "output.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report_json.h"
+#include "report_text.h"
+
+static bool want_color(const struct options *opt, FILE *f)
+{
+    if (opt->color == COLOR_ALWAYS)
+        return true;
+    if (opt->color == COLOR_NEVER)
+        return false;
+    const char *no = getenv("NO_COLOR"); /* https://no-color.org */
+    return (!no || !no[0]) && isatty(fileno(f));
+}
+
+bool output_open(struct output *o, const struct options *opt)
+{
+    memset(o, 0, sizeof *o);
+    o->worst = -1;
+    bool json_stdout = opt->json_file && strcmp(opt->json_file, "-") == 0;
+    if (json_stdout) {
+        o->json = stdout;
+    } else if (opt->json_file) {
+        o->json = fopen(opt->json_file, "w");
+        if (!o->json) {
+            fprintf(stderr, "upscope: %s: %s\n", opt->json_file, strerror(errno));
+            return false;
+        }
+        o->json_owned = true;
+    }
+    /* the summary never shares standard output with the NDJSON stream */
+    o->text = opt->quiet || json_stdout ? NULL : stdout;
+    o->color = o->text && want_color(opt, o->text);
+    return true;
+}
+
+void output_session(struct output *o, struct session *s)
+{
+    o->sessions++;
+    o->by_outcome[s->outcome]++;
+    for (int sev = 0; sev < SEV_COUNT; sev++)
+        o->findings[sev] += s->severity_count[sev];
+    int w = session_worst(s);
+    if (w > o->worst)
+        o->worst = w;
+    if (o->text)
+        report_text_session(o->text, s, o->color);
+    if (o->json && !o->json_failed && !report_json_write(o->json, s)) {
+        fprintf(stderr, "upscope: writing the NDJSON report failed: %s\n", strerror(errno));
+        o->json_failed = true;
+    }
+    session_free(s);
+}
+
+static void print_tally(const struct output *o)
+{
+    fprintf(o->text, "%llu upgrade session%s", (unsigned long long)o->sessions,
+            o->sessions == 1 ? "" : "s");
+    const char *sep = " (";
+    for (int i = 0; i < OUTCOME_COUNT; i++) {
+        if (!o->by_outcome[i])
+            continue;
+        fprintf(o->text, "%s%llu %s", sep, (unsigned long long)o->by_outcome[i],
+                outcome_name((enum outcome)i));
+        sep = ", ";
+    }
+    fprintf(o->text, "%s; findings: %llu error(s), %llu warning(s), %llu info\n",
+            o->sessions ? ")" : "", (unsigned long long)o->findings[SEV_ERROR],
+            (unsigned long long)o->findings[SEV_WARNING],
+            (unsigned long long)o->findings[SEV_INFO]);
+}
+
+bool output_close(struct output *o)
+{
+    if (o->text)
+        print_tally(o);
+    if (o->json_owned && fclose(o->json) != 0 && !o->json_failed) {
+        fprintf(stderr, "upscope: closing the NDJSON report failed: %s\n", strerror(errno));
+        o->json_failed = true;
+    }
+    o->json = NULL;
+    return !o->json_failed;
+}

@@ -1,0 +1,33 @@
+/* output: where sessions go when they end — the text summary, the NDJSON file, and the tally
+ * behind the closing line and --fail-on. Owns the sessions it is given (and frees them). */
+#ifndef UPSCOPE_OUTPUT_H
+#define UPSCOPE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "options.h"
+#include "session.h"
+
+struct output {
+    FILE *json;                  /* -j, or NULL */
+    bool json_owned;             /* fclose it at the end */
+    bool json_failed;
+    FILE *text;                  /* the summary, or NULL (-q, or JSON on stdout) */
+    bool color;
+    uint64_t sessions;
+    uint64_t by_outcome[OUTCOME_COUNT];
+    uint64_t findings[SEV_COUNT];
+    int worst;                   /* worst severity seen, -1 if none */
+};
+
+/* Opens -j FILE and decides on colour. False with a message printed on failure. */
+bool output_open(struct output *o, const struct options *opt);
+
+void output_session(struct output *o, struct session *s);
+
+/* Prints the closing tally (text summary only) and closes files. False if writing the JSON
+ * file failed at any point. */
+bool output_close(struct output *o);
+
+#endif

@@ -1,0 +1,20 @@
+/* report_json: a session as one NDJSON object (the schema in docs/report-schema.md).
+ *
+ * Key names and value sets are a contract with downstream tools: add keys, never rename or
+ * remove one. Wire bytes pass through escape (ESCAPE_JSON) and the whole line is written with
+ * JSON_ENSURE_ASCII, so the output is valid JSON and safe to print on a terminal. */
+#ifndef UPSCOPE_REPORT_JSON_H
+#define UPSCOPE_REPORT_JSON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "session.h"
+
+/* Writes one line (the object and '\n') and flushes. False on a write error. */
+bool report_json_write(FILE *out, const struct session *s);
+
+/* The object as a heap string without newline (caller frees), or NULL. */
+char *report_json_string(const struct session *s);
+
+#endif

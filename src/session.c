@@ -1,0 +1,189 @@
+/* session: construction, findings and teardown of a session (see session.h). */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const transition_names[TRANSITION_COUNT] = {
+    "none", "websocket", "h2c", "tls",
+};
+
+static const char *const outcome_names[OUTCOME_COUNT] = {
+    [OUTCOME_NO_RESPONSE] = "no_response",
+    [OUTCOME_SWITCHED] = "switched",
+    [OUTCOME_DECLINED] = "declined",
+    [OUTCOME_REQUIRED] = "required",
+    [OUTCOME_UNSOLICITED] = "unsolicited",
+    [OUTCOME_MIDSTREAM] = "midstream",
+    [OUTCOME_PRIOR_KNOWLEDGE] = "prior_knowledge",
+    [OUTCOME_OFFERED] = "offered",
+};
+
+static const char *const frame_kind_names[WSF_KIND_COUNT] = {
+    "continuation", "text", "binary", "close", "ping", "pong", "reserved",
+};
+
+const char *transition_name(enum transition t)
+{
+    return t < TRANSITION_COUNT ? transition_names[t] : "?";
+}
+
+const char *outcome_name(enum outcome o)
+{
+    return o < OUTCOME_COUNT ? outcome_names[o] : "?";
+}
+
+const char *ws_frame_kind_name(enum ws_frame_kind k)
+{
+    return k < WSF_KIND_COUNT ? frame_kind_names[k] : "?";
+}
+
+const char *dir_name(int dir)
+{
+    return dir == DIR_C2S ? "client" : dir == DIR_S2C ? "server" : "connection";
+}
+
+/* ---- string lists ---- */
+
+void strlist_add(struct strlist *l, const char *p, size_t n)
+{
+    if (l->n >= STRLIST_MAX) {
+        l->dropped++;
+        return;
+    }
+    char *s = malloc(n + 1);
+    if (!s)
+        return;
+    memcpy(s, p, n);
+    s[n] = '\0';
+    l->v[l->n++] = s;
+}
+
+bool strlist_has_ci(const struct strlist *l, const char *p, size_t n)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (strlen(l->v[i]) == n && strncasecmp(l->v[i], p, n) == 0)
+            return true;
+    return false;
+}
+
+void strlist_free(struct strlist *l)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    l->n = 0;
+}
+
+/* ---- sessions ---- */
+
+struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts)
+{
+    struct session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    int c = flow_side_of_dir(f, DIR_C2S), sv = flow_side_of_dir(f, DIR_S2C);
+    s->id = id;
+    s->flow_id = f->id;
+    s->family = f->key.family;
+    s->client_ip = f->key.addr[c];
+    s->client_port = f->key.port[c];
+    s->server_ip = f->key.addr[sv];
+    s->server_port = f->key.port[sv];
+    s->start = s->end = ts;
+    return s;
+}
+
+struct ws_info *session_ws(struct session *s)
+{
+    if (!s->ws) {
+        s->ws = calloc(1, sizeof *s->ws);
+        if (s->ws)
+            s->ws->close.code = -1;
+    }
+    return s->ws;
+}
+
+static void ws_info_free(struct ws_info *w)
+{
+    if (!w)
+        return;
+    free(w->key);
+    free(w->accept);
+    free(w->accept_expected);
+    free(w->version);
+    free(w->subprotocol);
+    free(w->close.reason);
+    strlist_free(&w->subprotocols_offered);
+    strlist_free(&w->extensions_offered);
+    strlist_free(&w->extensions);
+    free(w);
+}
+
+void session_free(struct session *s)
+{
+    if (!s)
+        return;
+    http_head_free(s->request);
+    http_head_free(s->response);
+    ws_info_free(s->ws);
+    for (uint32_t i = 0; i < s->nfindings; i++)
+        free(s->findings[i].message);
+    free(s);
+}
+
+void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
+                     const char *fmt, ...)
+{
+    if (!s)
+        return;
+    for (uint32_t i = 0; i < s->nfindings; i++) {
+        if (s->findings[i].id == id && s->findings[i].dir == dir) {
+            s->findings[i].count++;
+            return;
+        }
+    }
+    if (s->nfindings >= SESSION_MAX_FINDINGS) {
+        s->findings_dropped++;
+        return;
+    }
+    struct session_finding *f = &s->findings[s->nfindings++];
+    f->id = id;
+    f->dir = dir;
+    f->ts = ts;
+    f->count = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&f->message, fmt, ap) < 0)
+        f->message = NULL;
+    va_end(ap);
+    s->severity_count[finding_info(id)->severity]++;
+}
+
+bool session_has_finding(const struct session *s, enum finding_id id)
+{
+    for (uint32_t i = 0; i < s->nfindings; i++)
+        if (s->findings[i].id == id)
+            return true;
+    return false;
+}
+
+int session_worst(const struct session *s)
+{
+    for (int sev = SEV_COUNT - 1; sev >= 0; sev--)
+        if (s->severity_count[sev])
+            return sev;
+    return -1;
+}
+
+void session_take_stats(struct session *s, const struct flow *f)
+{
+    for (int d = 0; d < 2; d++) {
+        int side = flow_side_of_dir(f, (enum dir)d);
+        s->stats.packets[d] = f->pkts[side];
+        s->stats.bytes[d] = f->bytes[side];
+        s->stats.stream_bytes[d] = f->stream[side].delivered;
+        s->stats.gaps[d] = f->stream[side].gaps;
+    }
+}

@@ -1,0 +1,141 @@
+/* session: one protocol-switch attempt on one connection — everything a report says about it.
+ *
+ * A session starts when upscope sees an attempt (a request with Upgrade, an unrequested 101, a
+ * 426, a server offering an upgrade, WebSocket frames picked up mid-stream, an HTTP/2 preface
+ * without upgrade) and ends when its outcome is settled: at the refusing response, or when the
+ * connection ends for a switched one. Dissectors fill it through the current-session calls of
+ * dissector.h; when it ends it goes, whole and self-contained (no pointer back into the flow
+ * table), to the outputs, which own it from then on. */
+#ifndef UPSCOPE_SESSION_H
+#define UPSCOPE_SESSION_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "findings.h"
+#include "flow.h"
+#include "http_head.h"
+#include "packet.h"
+
+/* The protocol switched to, or asked for (NDJSON "transition"). */
+enum transition { TRANSITION_NONE, TRANSITION_WEBSOCKET, TRANSITION_H2C, TRANSITION_TLS,
+                  TRANSITION_COUNT };
+
+/* NDJSON "outcome". Values are a contract: add, never rename. */
+enum outcome {
+    OUTCOME_NO_RESPONSE,      /* asked, no response seen (yet) */
+    OUTCOME_SWITCHED,         /* 101 to an offered protocol */
+    OUTCOME_DECLINED,         /* a final response other than 101 and 426 */
+    OUTCOME_REQUIRED,         /* 426 Upgrade Required */
+    OUTCOME_UNSOLICITED,      /* 101 to a request that asked for no upgrade */
+    OUTCOME_MIDSTREAM,        /* capture began after the switch */
+    OUTCOME_PRIOR_KNOWLEDGE,  /* HTTP/2 preface with no upgrade */
+    OUTCOME_OFFERED,          /* a server advertised Upgrade on an ordinary response */
+    OUTCOME_COUNT
+};
+
+/* A short list of strings copied from the wire (raw bytes, NUL-terminated). */
+#define STRLIST_MAX 32
+struct strlist {
+    char *v[STRLIST_MAX];
+    uint32_t n;
+    uint32_t dropped;          /* items past STRLIST_MAX */
+};
+
+void strlist_add(struct strlist *l, const char *p, size_t n);
+bool strlist_has_ci(const struct strlist *l, const char *p, size_t n);
+void strlist_free(struct strlist *l);
+
+/* permessage-deflate parameters as agreed in the server's response (RFC 7692 §7.1). */
+struct ws_deflate_params {
+    bool server_no_context_takeover;
+    bool client_no_context_takeover;
+    uint8_t server_max_window_bits;   /* 8..15 */
+    uint8_t client_max_window_bits;
+};
+
+enum ws_frame_kind { WSF_CONTINUATION, WSF_TEXT, WSF_BINARY, WSF_CLOSE, WSF_PING, WSF_PONG,
+                     WSF_RESERVED, WSF_KIND_COUNT };
+
+struct ws_info {
+    char *key, *accept, *accept_expected, *version;
+    bool accept_checked, accept_valid;
+    struct strlist subprotocols_offered;
+    char *subprotocol;
+    struct strlist extensions_offered, extensions;
+    bool deflate;                      /* permessage-deflate in force */
+    struct ws_deflate_params deflate_params;
+    uint64_t frames[2][WSF_KIND_COUNT];
+    uint64_t messages[2];
+    uint64_t payload_bytes[2];         /* frame payload bytes, as sent */
+    uint64_t message_bytes[2];         /* message bytes after decompression */
+    struct {
+        bool seen;
+        int code;                      /* -1: no status code in the frame */
+        char *reason;
+        enum dir initiator;
+        bool replied;                  /* the other side sent its close too */
+    } close;
+};
+
+struct session_finding {
+    enum finding_id id;
+    int dir;                           /* DIR_C2S, DIR_S2C, or -1 for the connection */
+    char *message;                     /* raw: may hold wire bytes, escape when printing */
+    ts_us_t ts;
+    uint32_t count;                    /* repeats of the same id and direction */
+};
+
+#define SESSION_MAX_FINDINGS 64
+
+struct session_stats {
+    uint64_t packets[2], bytes[2];     /* by role direction, IP bytes */
+    uint64_t stream_bytes[2];          /* reassembled payload bytes */
+    uint32_t gaps[2];
+};
+
+struct session {
+    uint64_t id;
+    uint64_t flow_id;
+    uint8_t family;
+    struct ip_addr client_ip, server_ip;
+    uint16_t client_port, server_port;
+    ts_us_t start, end;
+    enum transition transition;
+    enum outcome outcome;
+    bool incomplete;                   /* reported before its connection ended */
+    struct http_head *request, *response;
+    struct ws_info *ws;
+    struct session_finding findings[SESSION_MAX_FINDINGS];
+    uint32_t nfindings, findings_dropped;
+    uint32_t severity_count[SEV_COUNT];
+    struct session_stats stats;
+};
+
+/* A new session for flow f, started at ts. NULL if memory runs out. */
+struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts);
+void session_free(struct session *s);
+
+/* The WebSocket part, created on first use (NULL if memory runs out). */
+struct ws_info *session_ws(struct session *s);
+
+/* Records a finding; repeats of the same id and direction are counted, not stored again. */
+void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* True if the session has a finding with this id (any direction). */
+bool session_has_finding(const struct session *s, enum finding_id id);
+
+/* Worst severity found, or -1 if none. */
+int session_worst(const struct session *s);
+
+/* Copies the connection's counters into s->stats (roles as the flow has them now). */
+void session_take_stats(struct session *s, const struct flow *f);
+
+const char *transition_name(enum transition t);
+const char *outcome_name(enum outcome o);
+const char *ws_frame_kind_name(enum ws_frame_kind k);
+const char *dir_name(int dir);   /* "client", "server", "connection" */
+
+#endif
