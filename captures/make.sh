@@ -106,4 +106,7 @@ want ws-bad-close && capture ws-bad-close 18092 \
 want ws-early-data && capture ws-early-data 18093 \
     "$peers raw-ws-server 18093 plain" "$peers raw-ws-client 18093 early"
 
+want hostile-escapes && capture hostile-escapes 18094 \
+    "$peers raw-ws-server 18094 hostile" "$peers raw-hostile-client 18094"
+
 rm -rf "$www"

@@ -204,6 +204,25 @@ def raw_ws_client(port, mode):
     sock.close()
 
 
+HOSTILE = b"\x1b]0;pwned\x07\x1b[31;1mRED\x1b[0m\x1b[2J\xe2\x80\xaeevil\x9b"
+
+
+def raw_hostile_client(port):
+    """Headers, frames and a close reason full of terminal escape sequences (OSC title, CSI
+    colours and clear-screen, a bidi override, a C1 byte): none may reach a terminal raw."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16))
+    sock.sendall(b"GET /\x1b[1mchat HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                 b"Sec-WebSocket-Protocol: %s\r\nX-Evil: %s\r\n\r\n" % (port, key, HOSTILE, HOSTILE))
+    read_head(sock)
+    sock.sendall(frame(0x1, b"text " + HOSTILE, mask=True))
+    time.sleep(0.1)
+    sock.sendall(frame(0x8, struct.pack(">H", 4000) + b"bye " + HOSTILE[:20], mask=True))
+    drain(sock)
+    sock.close()
+
+
 def raw_ws_server(port, mode):
     """bad-accept: answers 101 with a wrong Sec-WebSocket-Accept; masked: masks its frames;
     version: RFC 6455 §4.4 negotiation (426 + Sec-WebSocket-Version: 13 for other versions)"""
@@ -233,8 +252,11 @@ def serve_raw(conn, mode):
                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
             continue
         accept = b"dGhlIHNhbXBsZSBub25jZQ==" if mode == "bad-accept" else accept_for(key)
-        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept)
+        reason = b"Switching \x1b]2;title\x07Protocols" if mode == "hostile" else b"Switching Protocols"
+        extra = b"Sec-WebSocket-Protocol: %s\r\n" % HOSTILE if mode == "hostile" else b""
+        conn.sendall(b"HTTP/1.1 101 %s\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n"
+                     % (reason, accept, extra))
         if mode == "masked":
             conn.sendall(frame(0x1, b"masked by the server", mask=True))
         echo_frames(conn)
@@ -296,6 +318,7 @@ ROLES = {
     "ws-client-fail": ws_client_expect_failure,
     "raw-ws-client": lambda port, mode: raw_ws_client(port, mode),
     "raw-ws-server": lambda port, mode: raw_ws_server(port, mode),
+    "raw-hostile-client": raw_hostile_client,
 }
 
 if __name__ == "__main__":

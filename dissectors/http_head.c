@@ -84,6 +84,16 @@ static struct span clean_line(const char *p, size_t n, uint32_t *anom, char *scr
     return s;
 }
 
+static bool has_ctl(struct span s)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7F)
+            return true;
+    }
+    return false;
+}
+
 /* "HTTP/1.1" → 1, 1. */
 static bool parse_version(struct span v, uint8_t *major, uint8_t *minor)
 {
@@ -124,7 +134,7 @@ static void parse_request_line(struct http_head *h, struct span line, struct tex
     struct span method = next_part(&line, &h->anomalies, false);
     struct span target = next_part(&line, &h->anomalies, false);
     struct span version = next_part(&line, &h->anomalies, true);
-    if (!http_is_token(method) || target.n == 0 || version.n == 0)
+    if (!http_is_token(method) || target.n == 0 || version.n == 0 || has_ctl(target))
         h->anomalies |= HTTP_ANOM_BAD_START_LINE;
     if (!parse_version(version, &h->major, &h->minor))
         h->anomalies |= HTTP_ANOM_BAD_VERSION;
@@ -146,19 +156,11 @@ static void parse_status_line(struct http_head *h, struct span line, struct text
         h->status = (code.p[0] - '0') * 100 + (code.p[1] - '0') * 10 + (code.p[2] - '0');
     else
         h->anomalies |= HTTP_ANOM_BAD_START_LINE;
+    if (has_ctl(reason)) /* RFC 9112 §4: HTAB, SP, VCHAR and obs-text only */
+        h->anomalies |= HTTP_ANOM_BAD_START_LINE;
     h->version = emit(w, version.p, version.n);
     h->reason = emit(w, reason.p, reason.n);
     h->method = h->target = emit(w, "", 0);
-}
-
-static bool has_ctl(struct span s)
-{
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7F)
-            return true;
-    }
-    return false;
 }
 
 /* One header line (not the first line, not empty). */

@@ -43,7 +43,7 @@ static const char usage_text[] =
     "      --color=WHEN     colour the summary: auto (on a terminal), always, never\n"
     "      --fail-on=SEV    exit with status 3 if a finding of severity SEV (error,\n"
     "                       warning or info) or worse was seen\n"
-    "      --list-findings  print the findings catalogue and exit\n"
+    "      --list-findings  print the findings catalogue (tab-separated) and exit\n"
     "\n"
     "Limits:\n"
     "      --flow-timeout=SEC   idle time after which a connection ends (default 300)\n"
@@ -183,7 +183,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
         if (c == OPT_LIST_FINDINGS) {
             for (int i = 0; i < FINDING_COUNT; i++) {
                 const struct finding_info *fi = finding_info((enum finding_id)i);
-                printf("%-36s %-8s %-28s %s\n", fi->id, severity_name(fi->severity), fi->rfc,
+                printf("%s\t%s\t%s\t%s\n", fi->id, severity_name(fi->severity), fi->rfc,
                        fi->title);
             }
             return OPTIONS_EXIT_OK;

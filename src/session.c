@@ -138,14 +138,30 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
 {
     if (!s)
         return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct session_finding *first_of_kind = NULL;
+    unsigned kinds = 0;
     for (uint32_t i = 0; i < s->nfindings; i++) {
-        if (s->findings[i].id == id && s->findings[i].dir == dir) {
-            s->findings[i].count++;
+        struct session_finding *f = &s->findings[i];
+        if (f->id != id || f->dir != dir)
+            continue;
+        if (f->message && strcmp(f->message, msg) == 0) {
+            f->count++;
             return;
         }
+        if (!first_of_kind)
+            first_of_kind = f;
+        kinds++;
     }
-    if (s->nfindings >= SESSION_MAX_FINDINGS) {
-        s->findings_dropped++;
+    if (kinds >= SESSION_MESSAGES_PER_KIND || s->nfindings >= SESSION_MAX_FINDINGS) {
+        if (first_of_kind)
+            first_of_kind->count++; /* more of the same kind, told apart no further */
+        else
+            s->findings_dropped++;
         return;
     }
     struct session_finding *f = &s->findings[s->nfindings++];
@@ -153,11 +169,7 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
     f->dir = dir;
     f->ts = ts;
     f->count = 1;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&f->message, fmt, ap) < 0)
-        f->message = NULL;
-    va_end(ap);
+    f->message = strdup(msg);
     s->severity_count[finding_info(id)->severity]++;
 }
 

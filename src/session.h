@@ -84,10 +84,12 @@ struct session_finding {
     int dir;                           /* DIR_C2S, DIR_S2C, or -1 for the connection */
     char *message;                     /* raw: may hold wire bytes, escape when printing */
     ts_us_t ts;
-    uint32_t count;                    /* repeats of the same id and direction */
+    uint32_t count;                    /* occurrences (past SESSION_MESSAGES_PER_KIND distinct
+                                        * messages, further ones count on the first) */
 };
 
 #define SESSION_MAX_FINDINGS 64
+#define SESSION_MESSAGES_PER_KIND 4   /* distinct messages kept per id and direction */
 
 struct session_stats {
     uint64_t packets[2], bytes[2];     /* by role direction, IP bytes */
@@ -120,7 +122,7 @@ void session_free(struct session *s);
 /* The WebSocket part, created on first use (NULL if memory runs out). */
 struct ws_info *session_ws(struct session *s);
 
-/* Records a finding; repeats of the same id and direction are counted, not stored again. */
+/* Records a finding. The same id, direction and message again only raises its count. */
 void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -5,7 +5,8 @@ decoder can be tested on real traffic in every encapsulation it supports.
   relink.py IN OUT MODE
 MODE: sll, sll2, null, loop, raw, ipv4, ipv6 (IPv4 turned into IPv6), ipv6ext (IPv6 with
 hop-by-hop and destination-options headers), vlan (802.1Q), qinq (802.1ad + 802.1Q),
-snap:N (records cut to N bytes), pcapng (same packets, pcapng file format).
+snap:N (records cut to N bytes), pcapng (same packets, pcapng file format), after:TEXT (only
+the records after the first one whose bytes contain TEXT: a capture that starts mid-stream).
 Pure python, no dependencies. Checksums are not recomputed (upscope does not verify them).
 """
 import struct
@@ -93,7 +94,11 @@ def write_pcapng(path, recs):
 def main():
     src, dst, mode = sys.argv[1:4]
     recs = read_pcap(src)
-    if mode.startswith("snap:"):
+    if mode.startswith("after:"):
+        text = mode[6:].encode()
+        first = next(i for i, r in enumerate(recs) if text in r[3])
+        write_pcap(dst, 1, recs[first + 1:])
+    elif mode.startswith("snap:"):
         n = int(mode[5:])
         write_pcap(dst, 1, [(s, u, o, d[:n]) for s, u, o, d in recs])
     elif mode == "pcapng":
