@@ -14,6 +14,7 @@ bool ws_inflate_init(struct ws_inflater *in, int window_bits, bool no_context_ta
         return false;
     in->ready = true;
     in->reset_each_message = no_context_takeover;
+    in->chunk = 1u << (window_bits - 1);
     return true;
 }
 
@@ -21,15 +22,18 @@ static bool run(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_s
                 void *user)
 {
     uint8_t out[16384];
+    unsigned chunk = in->chunk < sizeof out ? in->chunk : sizeof out;
     if (!in->ready || in->failed)
         return !in->failed;
     in->z.next_in = (Bytef *)p;
     in->z.avail_in = (uInt)n;
-    while (in->z.avail_in > 0 && !in->capped) {
+    for (;;) {
+        if (in->capped)
+            break;
         in->z.next_out = out;
-        in->z.avail_out = sizeof out;
+        in->z.avail_out = chunk;
         int rc = inflate(&in->z, Z_SYNC_FLUSH);
-        size_t got = sizeof out - in->z.avail_out;
+        size_t got = chunk - in->z.avail_out;
         if (got) {
             in->message_out += got;
             sink(user, out, got);
@@ -43,6 +47,8 @@ static bool run(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_s
         }
         if (rc == Z_BUF_ERROR && got == 0)
             break; /* needs more input */
+        if (in->z.avail_in == 0 && in->z.avail_out > 0)
+            break; /* all input used and nothing more pending */
         if (rc != Z_OK && rc != Z_BUF_ERROR) {
             snprintf(in->error, sizeof in->error, "zlib: %s",
                      in->z.msg ? in->z.msg : "inflate failed");

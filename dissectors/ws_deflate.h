@@ -3,8 +3,10 @@
  * The compressed payload of each message is inflated as it arrives (no copy of the message is
  * kept), followed at the message's end by the 0x00 0x00 0xff 0xff tail the sender removed. The
  * window size and context takeover are those the handshake agreed for the sending side, so a
- * sender that breaks them fails to decompress, which is reported. Output goes to a callback in
- * chunks. Decompressed bytes per message are capped, so a deflate bomb costs bounded time. */
+ * sender that breaks them fails to decompress, which is reported. zlib counts the bytes produced
+ * within one inflate() call as history too, so each call produces at most half the window: a
+ * reference up to 1.5 windows back can still pass unnoticed, anything further fails. Output goes
+ * to a callback in chunks. Decompressed bytes per message are capped, so a deflate bomb costs bounded time. */
 #ifndef UPSCOPE_WS_DEFLATE_H
 #define UPSCOPE_WS_DEFLATE_H
 
@@ -21,6 +23,7 @@ struct ws_inflater {
     z_stream z;
     bool ready;                 /* z is initialised */
     bool reset_each_message;    /* the sender's no_context_takeover */
+    unsigned chunk;             /* output bytes per inflate() call: half the window */
     bool failed;                /* an error happened; see error */
     char error[96];
     uint64_t message_out;       /* decompressed bytes of the current message */

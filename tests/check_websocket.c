@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "check_main.h"
 #include "escape.h"
@@ -469,6 +470,54 @@ START_TEST(deflate_context_takeover_honoured)
 }
 END_TEST
 
+/* Raw deflate of `n` bytes with window `bits`, sync-flushed and without the 00 00 ff ff tail,
+ * as a permessage-deflate sender produces it. */
+static size_t compress_message(const uint8_t *in, size_t n, int bits, uint8_t *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    ck_assert_int_eq(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+    size_t len = cap - z.avail_out;
+    deflateEnd(&z);
+    ck_assert_uint_ge(len, 4);
+    return len - 4;
+}
+
+START_TEST(deflate_window_bits_honoured)
+{
+    /* 1000 pseudo-random bytes, then the first 200 again: a back-reference 1000 bytes away,
+     * beyond 1.5 times a 2^9 = 512-byte window */
+    uint8_t msg[1200], z[1400];
+    uint32_t x = 12345;
+    for (int i = 0; i < 1000; i++) {
+        x = x * 1103515245u + 12345u;
+        msg[i] = (uint8_t)('a' + (x >> 16) % 26);
+    }
+    memcpy(msg + 1000, msg, 200);
+    size_t n = compress_message(msg, sizeof msg, 15, z, sizeof z);
+    struct harness h;
+    open_ws(&h, "Sec-WebSocket-Extensions: permessage-deflate\r\n",
+            "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=9\r\n");
+    frame(&h, DIR_S2C, 0xC1, z, n);
+    struct session *s = close_ws(&h);
+    ck_assert_finding(s, WS_DEFLATE_ERROR); /* the server broke its own window promise */
+    harness_free(&h);
+
+    open_ws(&h, "Sec-WebSocket-Extensions: permessage-deflate\r\n",
+            "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+    frame(&h, DIR_S2C, 0xC1, z, n);
+    s = close_ws(&h);
+    ck_assert_clean(s); /* with the default 15 bits the same bytes are fine */
+    ck_assert_uint_eq(s->ws->message_bytes[DIR_S2C], sizeof msg);
+    harness_free(&h);
+}
+END_TEST
+
 START_TEST(deflate_garbage_and_utf8_after_inflate)
 {
     struct harness h;
@@ -578,6 +627,7 @@ static Suite *websocket_suite(void)
     tcase_add_test(tc, resync_after_gap);
     tcase_add_test(tc, deflate_messages);
     tcase_add_test(tc, deflate_context_takeover_honoured);
+    tcase_add_test(tc, deflate_window_bits_honoured);
     tcase_add_test(tc, deflate_garbage_and_utf8_after_inflate);
     tcase_add_test(tc, midstream_pickup);
     tcase_add_test(tc, utf8_validator);
