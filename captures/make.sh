@@ -1,6 +1,7 @@
 #!/bin/bash
 # Regenerates the sample captures on the loopback interface with real clients and servers.
-# Needs root (tcpdump), and: tcpdump curl python3 python3-websockets.
+# Needs root (tcpdump), and: tcpdump curl python3 python3-websockets python3-h2 apache2
+# nghttp2-client nghttp2-server openssl.
 #   captures/make.sh            all captures
 #   captures/make.sh NAME...    only these (names without .pcap)
 # Each capture holds one scenario on its own port; see captures/README.md for the list.
@@ -109,4 +110,56 @@ want ws-early-data && capture ws-early-data 18093 \
 want hostile-escapes && capture hostile-escapes 18094 \
     "$peers raw-ws-server 18094 hostile" "$peers raw-hostile-client 18094"
 
-rm -rf "$www"
+# ---- h2c (Apache httpd with mod_http2), HTTP/2 prior knowledge (nghttpd), TLS (RFC 2817) ----
+apache() { # PORT: Apache with Protocols h2c http/1.1 serving $www
+    mkdir -p "$www.run/$1" && chmod 777 "$www.run/$1"
+    echo "UPSCOPE_PORT=$1 UPSCOPE_WWW=$www UPSCOPE_RUN=$www.run/$1 exec apache2 -f $here/apache-h2c.conf -DFOREGROUND"
+}
+chmod -R a+rX "$www"
+
+want h2c-curl && capture h2c-curl 18100 "$(apache 18100)" \
+    "curl -s --http2 http://127.0.0.1:18100/index.html"
+
+want h2c-nghttp && capture h2c-nghttp 18101 "$(apache 18101)" \
+    "nghttp -u http://127.0.0.1:18101/index.html"
+
+want h2-prior-knowledge && capture h2-prior-knowledge 18102 \
+    "cd $www && exec nghttpd --no-tls -d $www 18102" \
+    "curl -s --http2-prior-knowledge http://127.0.0.1:18102/index.html"
+
+want h2c-declined && capture h2c-declined 18103 \
+    "cd $www && $peers http-server 18103" "curl -s --http2 http://127.0.0.1:18103/index.html"
+
+want h2c-smuggle && capture h2c-smuggle 18104 "$(apache 18104)" "$peers h2c-client 18104 smuggle"
+
+want h2c-missing-settings && capture h2c-missing-settings 18105 "$(apache 18105)" \
+    "$peers h2c-client 18105 missing-settings"
+
+want h2c-duplicate-settings && capture h2c-duplicate-settings 18106 "$(apache 18106)" \
+    "$peers h2c-client 18106 duplicate-settings"
+
+want h2c-full-frame-settings && capture h2c-full-frame-settings 18107 "$(apache 18107)" \
+    "$peers h2c-client 18107 full-frame"
+
+want h2c-ping-first && capture h2c-ping-first 18108 \
+    "$peers h2c-server 18108 ping-first" "curl -s --http2 http://127.0.0.1:18108/index.html"
+
+want h2c-body && capture h2c-body 18109 "$peers h2c-server 18109 plain" "$peers h2c-client 18109 body"
+
+tls=$(mktemp -d)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -subj /CN=upscope.test -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
+
+want tls-upgrade-options && capture tls-upgrade-options 18110 \
+    "$peers tls-server 18110 upgrade $tls/cert.pem $tls/key.pem" "$peers tls-client 18110 options"
+
+want tls-upgrade-get && capture tls-upgrade-get 18111 \
+    "$peers tls-server 18111 upgrade $tls/cert.pem $tls/key.pem" "$peers tls-client 18111 get"
+
+want tls-required && capture tls-required 18112 \
+    "$peers tls-server 18112 required" "curl -s http://127.0.0.1:18112/secret"
+
+want tls-offered && capture tls-offered 18113 \
+    "$peers tls-server 18113 offer" "curl -s http://127.0.0.1:18113/"
+
+rm -rf "$www" "$www.run" "$tls"

@@ -223,20 +223,25 @@ def raw_hostile_client(port):
     sock.close()
 
 
-def raw_ws_server(port, mode):
-    """bad-accept: answers 101 with a wrong Sec-WebSocket-Accept; masked: masks its frames;
-    version: RFC 6455 §4.4 negotiation (426 + Sec-WebSocket-Version: 13 for other versions)"""
+def serve_forever(port, handle):
+    """Accepts connections on 127.0.0.1:port one at a time and hands each to handle(sock)."""
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", port))
     srv.listen(5)
     while True:
-        conn, _ = srv.accept()
+        sock, _ = srv.accept()
         try:
-            serve_raw(conn, mode)
-        except OSError:
+            handle(sock)
+        except Exception:  # a peer that misbehaves on purpose may make us fail; go on
             pass
-        conn.close()
+        sock.close()
+
+
+def raw_ws_server(port, mode):
+    """bad-accept: answers 101 with a wrong Sec-WebSocket-Accept; masked: masks its frames;
+    version: RFC 6455 §4.4 negotiation (426 + Sec-WebSocket-Version: 13 for other versions)"""
+    serve_forever(port, lambda sock: serve_raw(sock, mode))
 
 
 def serve_raw(conn, mode):
@@ -311,6 +316,181 @@ def ws_client_expect_failure(port, *opts):
     asyncio.run(main())
 
 
+# ---- h2c: python3-h2 for the framing, raw sockets for the HTTP/1.1 part ----
+
+def recv_until_head(sock):
+    """Reads a response head; returns (head, bytes after it)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data, b""
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    return head + b"\r\n\r\n", rest
+
+
+def h2c_client(port, mode):
+    """An h2c upgrade the way a client library would (settings from python3-h2), or broken in
+    one way: missing-settings, duplicate-settings, full-frame (a whole SETTINGS frame in
+    HTTP2-Settings), no-option (HTTP2-Settings not in Connection), smuggle (a second stream for
+    another path), body (the upgrade request carries a body)."""
+    import h2.config
+    import h2.connection
+    import h2.events
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    settings = conn.initiate_upgrade_connection().rstrip(b"=")
+    lines = [b"GET /index.html HTTP/1.1", b"Host: 127.0.0.1:%d" % port]
+    body = b""
+    if mode == "body":
+        lines[0] = b"POST /index.html HTTP/1.1"
+        body = b"name=upscope&upgrade=after-this-body"
+        lines.append(b"Content-Length: %d" % len(body))
+    lines.append(b"Connection: Upgrade" if mode in ("missing-settings", "no-option")
+                 else b"Connection: Upgrade, HTTP2-Settings")
+    lines.append(b"Upgrade: h2c")
+    if mode == "full-frame":
+        payload = base64.urlsafe_b64decode(settings + b"=" * (-len(settings) % 4))
+        frame_bytes = struct.pack(">I", len(payload))[1:] + b"\x04\x00\x00\x00\x00\x00" + payload
+        lines.append(b"HTTP2-Settings: " + base64.urlsafe_b64encode(frame_bytes).rstrip(b"="))
+    elif mode != "missing-settings":
+        lines.append(b"HTTP2-Settings: " + settings)
+        if mode == "duplicate-settings":
+            lines.append(b"HTTP2-Settings: " + settings)
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+    head, rest = recv_until_head(sock)
+    if b" 101 " not in head.split(b"\r\n")[0]:
+        drain(sock)
+        sock.close()
+        return
+    sock.sendall(conn.data_to_send())
+    if mode == "smuggle":
+        conn.send_headers(3, [(":method", "GET"), (":path", "/admin"), (":scheme", "http"),
+                              (":authority", "127.0.0.1:%d" % port)], end_stream=True)
+        sock.sendall(conn.data_to_send())
+    want = {1, 3} if mode == "smuggle" else {1}
+    sock.settimeout(2)
+    data = rest
+    try:
+        while want:
+            for ev in conn.receive_data(data):
+                if isinstance(ev, h2.events.StreamEnded) or isinstance(ev, h2.events.StreamReset):
+                    want.discard(ev.stream_id)
+                if isinstance(ev, h2.events.DataReceived):
+                    conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            sock.sendall(conn.data_to_send())
+            if want:
+                data = sock.recv(65536)
+                if not data:
+                    break
+    except (socket.timeout, ConnectionResetError):
+        pass
+    conn.close_connection()
+    sock.sendall(conn.data_to_send())
+    sock.close()
+
+
+def h2c_server(port, mode):
+    """A python3-h2 server that accepts the h2c upgrade; ping-first: its first frame after the
+    101 is a PING, not the SETTINGS RFC 9113 §3.4 requires."""
+    serve_forever(port, lambda sock: serve_h2c(sock, mode))
+
+
+def serve_h2c(sock, mode):
+    import h2.config
+    import h2.connection
+    import h2.events
+    head, rest = recv_until_head(sock)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    settings = header(head, b"HTTP2-Settings") or b""
+    conn.initiate_upgrade_connection(settings + b"=" * (-len(settings) % 4))
+    sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                 b"Upgrade: h2c\r\n\r\n")
+    if mode == "ping-first":
+        sock.sendall(b"\x00\x00\x08\x06\x00\x00\x00\x00\x00" + b"upscope!")
+
+    def answer(stream):
+        conn.send_headers(stream, [(":status", "200"), ("content-length", "6")])
+        conn.send_data(stream, b"hello\n", end_stream=True)
+
+    answer(1)
+    sock.sendall(conn.data_to_send())
+    sock.settimeout(2)
+    data = rest
+    while True:
+        for ev in conn.receive_data(data):
+            if isinstance(ev, h2.events.RequestReceived):
+                answer(ev.stream_id)
+            if isinstance(ev, h2.events.ConnectionTerminated):
+                sock.sendall(conn.data_to_send())
+                return
+        sock.sendall(conn.data_to_send())
+        data = sock.recv(65536)
+        if not data:
+            return
+
+
+# ---- TLS after an HTTP/1.1 upgrade (RFC 2817) ----
+
+def tls_server(port, mode, cert=None, key=None):
+    """upgrade: answers Upgrade: TLS with 101 and speaks TLS on the same connection (cert, key);
+    required: answers everything with 426 Upgrade: TLS/1.2, HTTP/1.1;
+    offer: answers 200 and advertises Upgrade: TLS/1.2."""
+    import ssl
+    ctx = None
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        ctx.set_alpn_protocols(["http/1.1"])
+
+    def handle(sock):
+        head, _ = recv_until_head(sock)
+        if mode == "required":
+            body = b"this resource is only served over TLS\n"
+            sock.sendall(b"HTTP/1.1 426 Upgrade Required\r\nUpgrade: TLS/1.2, HTTP/1.1\r\n"
+                         b"Connection: Upgrade\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(body), body))
+        elif mode == "offer":
+            body = b"plain text, for now\n"
+            sock.sendall(b"HTTP/1.1 200 OK\r\nUpgrade: TLS/1.2, HTTP/1.1\r\n"
+                         b"Connection: Upgrade\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(body), body))
+        elif header(head, b"Upgrade"):
+            sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/1.2, HTTP/1.1\r\n"
+                         b"Connection: Upgrade\r\n\r\n")
+            # wrap_socket takes over the descriptor: from here on, tls is the socket
+            tls = ctx.wrap_socket(sock, server_side=True)
+            recv_until_head(tls)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsecret\n")
+            drain(tls, 0.3)
+            tls.close()
+            return
+        drain(sock, 0.3)
+
+    serve_forever(port, handle)
+
+
+def tls_client(port, mode):
+    """options: the mandatory form (OPTIONS * with Upgrade: TLS/1.2); get: the optional form on
+    an ordinary GET. After the 101 it speaks TLS with SNI upscope.test and ALPN h2, http/1.1."""
+    import ssl
+    sock = socket.create_connection(("127.0.0.1", port))
+    first = b"OPTIONS * HTTP/1.1" if mode == "options" else b"GET /secret HTTP/1.1"
+    sock.sendall(first + b"\r\nHost: upscope.test\r\nUpgrade: TLS/1.2\r\n"
+                 b"Connection: Upgrade\r\n\r\n")
+    head, _ = recv_until_head(sock)
+    if b" 101 " in head.split(b"\r\n")[0]:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        sock = ctx.wrap_socket(sock, server_hostname="upscope.test")
+        sock.sendall(b"GET /secret HTTP/1.1\r\nHost: upscope.test\r\n\r\n")
+        recv_until_head(sock)
+    sock.close()
+
+
 ROLES = {
     "http-server": http_server,
     "ws-server": ws_server,
@@ -319,6 +499,10 @@ ROLES = {
     "raw-ws-client": lambda port, mode: raw_ws_client(port, mode),
     "raw-ws-server": lambda port, mode: raw_ws_server(port, mode),
     "raw-hostile-client": raw_hostile_client,
+    "h2c-client": lambda port, mode: h2c_client(port, mode),
+    "h2c-server": lambda port, mode: h2c_server(port, mode),
+    "tls-server": tls_server,
+    "tls-client": lambda port, mode: tls_client(port, mode),
 }
 
 if __name__ == "__main__":

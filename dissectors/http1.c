@@ -49,6 +49,7 @@ struct http1 {
     enum proto client_switch;     /* 101 seen while the client was still in its body */
     ts_us_t held_since;           /* first client bytes held before the response */
     bool offer_reported;          /* a server's unasked Upgrade advertisement was reported */
+    bool saw_request;             /* a request head was parsed on this connection */
     uint64_t malformed;           /* malformed heads outside any session */
 };
 
@@ -243,6 +244,7 @@ static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, 
         c->state = H1_STOPPED;
         return len;
     }
+    h->saw_request = true;
     struct h1_request r = {
         .head = strcmp(req->method, "HEAD") == 0,
         .connect = strcmp(req->method, "CONNECT") == 0,
@@ -283,7 +285,9 @@ static void on_switch(struct http1 *h, struct dissect *dx, struct http_head *res
     struct session *s = asked ? dissect_session(dx) : NULL;
     if (!s) {
         s = dissect_session_begin(dx, resp->ts);
-        if (s) {
+        if (s && !h->saw_request && dissect_midstream(dx, DIR_S2C)) {
+            s->outcome = OUTCOME_MIDSTREAM; /* the request went by before the capture began */
+        } else if (s) {
             s->outcome = OUTCOME_UNSOLICITED;
             session_finding(s, F_UPGRADE_101_NOT_REQUESTED, DIR_S2C, resp->ts,
                             "101 Switching Protocols to a request without Upgrade");
@@ -598,13 +602,6 @@ static void http1_fin(void *state, struct dissect *dx, enum dir dir, ts_us_t ts)
                         pending);
 }
 
-static void http1_close(void *state, struct dissect *dx, ts_us_t ts)
-{
-    (void)state;
-    (void)dx;
-    (void)ts;
-}
-
 static void *http1_create(struct dissect *dx)
 {
     (void)dx;
@@ -666,6 +663,5 @@ const struct dissector http1_dissector = {
     .data = http1_data,
     .gap = http1_gap,
     .fin = http1_fin,
-    .close = http1_close,
     .transition = TRANSITION_NONE,
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bytes.h"
 #include "dissector.h"
 #include "utf8.h"
 #include "websocket.h"
@@ -238,11 +239,7 @@ static void close_frame(struct ws_dir *d, struct dissect *dx, enum dir dir, ts_u
         wi->close.seen = true;
         wi->close.code = code;
         wi->close.initiator = dir;
-        wi->close.reason = malloc(reason_len + 1);
-        if (wi->close.reason) {
-            memcpy(wi->close.reason, reason, reason_len);
-            wi->close.reason[reason_len] = '\0';
-        }
+        wi->close.reason = bytes_dup(reason, reason_len);
     } else if (dir != wi->close.initiator) {
         wi->close.replied = true;
     }

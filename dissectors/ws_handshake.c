@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bytes.h"
 #include "http_fields.h"
 
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -37,16 +38,6 @@ bool ws_key_valid(const char *key, size_t len)
     }
     unsigned char raw[18];
     return EVP_DecodeBlock(raw, (const unsigned char *)key, 24) == 18;
-}
-
-static char *dup_span(const char *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s) {
-        memcpy(s, p, n);
-        s[n] = '\0';
-    }
-    return s;
 }
 
 /* ---- permessage-deflate parameters ---- */
@@ -165,7 +156,7 @@ static void check_key(struct session *s, struct ws_info *ws, const struct http_h
         session_finding(s, F_WS_KEY_MISSING, DIR_C2S, req->ts, "no Sec-WebSocket-Key");
         return;
     }
-    ws->key = dup_span(key->value, key->value_len);
+    ws->key = bytes_dup(key->value, key->value_len);
     if (nkeys > 1)
         session_finding(s, F_WS_KEY_DUPLICATE, DIR_C2S, req->ts,
                         "Sec-WebSocket-Key appears %u times", nkeys);
@@ -181,7 +172,7 @@ static void check_version(struct session *s, struct ws_info *ws, const struct ht
         session_finding(s, F_WS_VERSION_MISSING, DIR_C2S, req->ts, "no Sec-WebSocket-Version");
         return;
     }
-    ws->version = dup_span(v->value, v->value_len);
+    ws->version = bytes_dup(v->value, v->value_len);
     if (strcmp(v->value, "13") != 0)
         session_finding(s, F_WS_VERSION_UNSUPPORTED, DIR_C2S, req->ts,
                         "Sec-WebSocket-Version is \"%s\", not 13", v->value);
@@ -244,13 +235,13 @@ static void check_accept(struct session *s, struct ws_info *ws, const struct htt
     if (ws->key) {
         char expected[WS_ACCEPT_LEN + 1];
         ws_accept_compute(ws->key, strlen(ws->key), expected);
-        ws->accept_expected = dup_span(expected, WS_ACCEPT_LEN);
+        ws->accept_expected = bytes_dup(expected, WS_ACCEPT_LEN);
     }
     if (!acc) {
         session_finding(s, F_WS_ACCEPT_MISSING, DIR_S2C, resp->ts, "no Sec-WebSocket-Accept");
         return;
     }
-    ws->accept = dup_span(acc->value, acc->value_len);
+    ws->accept = bytes_dup(acc->value, acc->value_len);
     ws->accept_valid = ws->accept_expected && strcmp(ws->accept, ws->accept_expected) == 0;
     if (!ws->accept_valid && ws->accept_expected)
         session_finding(s, F_WS_ACCEPT_MISMATCH, DIR_S2C, resp->ts,
@@ -265,7 +256,7 @@ static void check_subprotocol(struct session *s, struct ws_info *ws,
     const struct http_field *p = http_field_get(resp, "Sec-WebSocket-Protocol");
     if (!p)
         return;
-    ws->subprotocol = dup_span(p->value, p->value_len);
+    ws->subprotocol = bytes_dup(p->value, p->value_len);
     /* RFC 6455 §4.2.2: the server picks one of the client's values, or none */
     if (n > 1 || strchr(p->value, ',') ||
         !strlist_has_ci(&ws->subprotocols_offered, p->value, p->value_len))

@@ -97,7 +97,8 @@ int app_run(struct app *a, const struct options *o)
     }
     struct worker_sink sink = { a, on_session, next_session_id };
     if (!worker_init(&a->worker, &o->worker, a->cap.dlt, &sink)) {
-        fprintf(stderr, "upscope: out of memory setting up the flow table\n");
+        fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");
+        worker_free(&a->worker);
         capture_close(&a->cap);
         output_close(&a->output);
         return EXIT_FATAL;
@@ -106,6 +107,7 @@ int app_run(struct app *a, const struct options *o)
     worker_finish(&a->worker);
     if (o->stats)
         stats_print(stderr, &a->worker, &a->cap);
+    worker_free(&a->worker);
     capture_close(&a->cap);
     if (!output_close(&a->output) && a->status == EXIT_OK)
         a->status = EXIT_FATAL;

@@ -5,10 +5,12 @@
 #ifndef UPSCOPE_CONN_H
 #define UPSCOPE_CONN_H
 
+#include "classify.h"
 #include "dispatch.h"
 
 struct conn {
     struct dissect dx;
+    struct classify_flow cf;
 };
 
 #endif

@@ -30,11 +30,6 @@ void dispatch_conn_init(struct dispatch_ctx *ctx, struct dissect *dx, struct flo
     ctx->stats.connections++;
 }
 
-void *dissect_app(const struct dissect *dx)
-{
-    return dx->ctx->app;
-}
-
 const struct flow *dissect_flow(const struct dissect *dx)
 {
     return dx->flow;
@@ -321,8 +316,10 @@ struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
     dissect_session_end(dx, ts);
     uint64_t id = dx->ctx->next_session_id ? dx->ctx->next_session_id(dx->ctx->app) : 0;
     dx->session = session_new(id, dx->flow, ts);
-    if (dx->session)
+    if (dx->session) {
         dx->ctx->stats.sessions++;
+        dx->sessions++;
+    }
     return dx->session;
 }
 
@@ -353,7 +350,7 @@ void dissect_session_end(struct dissect *dx, ts_us_t ts)
     session_take_stats(s, dx->flow);
     add_transport_findings(s, dx->flow, s->end);
     if (dx->ctx->on_session)
-        dx->ctx->on_session(dx->ctx->app, s);
+        dx->ctx->on_session(dx->ctx->app, dx, s);
     else
         session_free(s);
 }

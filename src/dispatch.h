@@ -28,9 +28,9 @@ struct dispatch_stats {
 struct dispatch_ctx {
     uint32_t buffer_cap;              /* max unconsumed bytes kept per direction */
     uint32_t probe_limit;             /* bytes a stream may show before probing gives up */
-    void *app;                        /* passed to dissectors through dissect_app() */
+    void *app;                        /* passed to the callbacks below */
     /* Where sessions go when they end (it owns them from then on), and their numbering. */
-    void (*on_session)(void *app, struct session *s);
+    void (*on_session)(void *app, struct dissect *dx, struct session *s);
     uint64_t (*next_session_id)(void *app);
     struct dispatch_stats stats;
 };
@@ -51,6 +51,7 @@ struct dissect {
     struct dissect_side side[2];      /* by role direction */
     void *state[PROTO_COUNT];
     struct session *session;          /* the open session, if any */
+    uint32_t sessions;                /* sessions started on this connection */
     int delivering;                   /* direction inside data(), or -1 */
     bool closed;
     bool incomplete;                  /* the connection had not ended when it was closed */
@@ -74,7 +75,5 @@ void dispatch_fin(struct dissect *dx, int side, ts_us_t ts);
  * the connection itself had not ended (timeout, eviction, end of input). Safe to call twice. */
 void dispatch_close(struct dissect *dx, ts_us_t ts, bool incomplete);
 
-/* The app pointer given to dispatch_init. */
-void *dissect_app(const struct dissect *dx);
 
 #endif

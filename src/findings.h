@@ -94,6 +94,50 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
       "permessage-deflate message does not decompress") \
     X(WS_FRAME_TRUNCATED, WARNING, "RFC 6455 §5.2", \
       "frame cut short by the end of the connection or capture") \
+    X(H2C_SETTINGS_MISSING, ERROR, "RFC 7540 §3.2.1", \
+      "h2c upgrade request without HTTP2-Settings") \
+    X(H2C_SETTINGS_DUPLICATE, ERROR, "RFC 7540 §3.2.1", \
+      "HTTP2-Settings appears more than once") \
+    X(H2C_SETTINGS_BAD_BASE64, ERROR, "RFC 7540 §3.2.1", \
+      "HTTP2-Settings is not base64url") \
+    X(H2C_SETTINGS_BAD_LENGTH, ERROR, "RFC 7540 §3.2.1, RFC 9113 §6.5", \
+      "HTTP2-Settings payload is not a multiple of 6 bytes") \
+    X(H2C_SETTINGS_FULL_FRAME, ERROR, "RFC 7540 §3.2.1", \
+      "HTTP2-Settings holds a whole SETTINGS frame, header included, not its payload") \
+    X(H2C_SETTINGS_VALUE_INVALID, ERROR, "RFC 9113 §6.5.2", \
+      "a setting in HTTP2-Settings has an invalid value") \
+    X(H2C_CONNECTION_OPTION_MISSING, ERROR, "RFC 7540 §3.2.1", \
+      "HTTP2-Settings not listed as a Connection option") \
+    X(H2C_SERVER_ACCEPTED_BAD_SETTINGS, ERROR, "RFC 7540 §3.2.1", \
+      "server switched to h2c although HTTP2-Settings was missing, repeated or invalid") \
+    X(H2C_UPGRADE_TOKEN_H2, WARNING, "RFC 7540 §3.2", \
+      "\"h2\" (HTTP/2 over TLS only) in a cleartext Upgrade") \
+    X(H2C_CLIENT_PREFACE_MISSING, ERROR, "RFC 9113 §3.4", \
+      "client did not send the connection preface and SETTINGS") \
+    X(H2C_SERVER_FIRST_FRAME_NOT_SETTINGS, ERROR, "RFC 9113 §3.4", \
+      "server's first HTTP/2 frame is not SETTINGS") \
+    X(H2C_SMUGGLING_SUSPECTED, WARNING, "RFC 9113 §3.1", \
+      "h2c streams ask for other paths than the upgrade request (h2c smuggling pattern)") \
+    X(H2_PRIOR_KNOWLEDGE, INFO, "RFC 9113 §3.3", \
+      "HTTP/2 over cleartext without an upgrade (prior knowledge)") \
+    X(H2_FRAME_INVALID, ERROR, "RFC 9113 §4-§6", \
+      "HTTP/2 frame breaks a frame-size, stream or sequencing rule") \
+    X(H2_HPACK_ERROR, ERROR, "RFC 7541, RFC 9113 §4.3", \
+      "header block does not decode") \
+    X(H2_CONNECTION_HEADER, ERROR, "RFC 9113 §8.2.2", \
+      "connection-specific header (Connection, Upgrade, ...) in HTTP/2") \
+    X(H2_HEADER_INVALID, ERROR, "RFC 9113 §8.2.1, §8.3", \
+      "malformed HTTP/2 header list (case, pseudo-headers)") \
+    X(TLS_UPGRADE_NOT_TLS, ERROR, "RFC 2817 §3.3", \
+      "bytes after the 101 are not a TLS handshake record") \
+    X(TLS_UPGRADE_SERVER_DATA_BEFORE_HELLO, ERROR, "RFC 2817 §3.3, RFC 8446 §4", \
+      "server sent data before the client's ClientHello") \
+    X(TLS_UPGRADE_REQUIRED, INFO, "RFC 2817 §4.2", \
+      "server requires an upgrade to TLS (426)") \
+    X(TLS_UPGRADE_MANDATORY_OPTIONS, INFO, "RFC 2817 §3.2", \
+      "client asks for TLS with OPTIONS * (the mandatory-upgrade form)") \
+    X(TLS_UPGRADE_OFFERED_BY_SERVER, INFO, "RFC 2817 §4.1", \
+      "server advertises an upgrade to TLS on an ordinary response") \
     X(STREAM_GAP, INFO, "-", \
       "bytes missing from the capture; the stream was resynchronised") \
     X(TCP_OVERLAP_CONFLICT, WARNING, "RFC 9293 §3.10.7.4", \

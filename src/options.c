@@ -18,6 +18,7 @@ enum {
     OPT_REASM_QUEUE,
     OPT_FAIL_ON,
     OPT_LIST_FINDINGS,
+    OPT_ALL,
 };
 
 static const char usage_text[] =
@@ -39,6 +40,8 @@ static const char usage_text[] =
     "Output:\n"
     "  -j FILE              write NDJSON reports, one line per session ('-' for stdout)\n"
     "  -q, --quiet          no per-session summary\n"
+    "      --all            report every TCP connection that carried data, not only\n"
+    "                       upgrade attempts (with nDPI's protocol, TLS SNI/ALPN)\n"
     "      --stats          print counters at the end (to standard error)\n"
     "      --color=WHEN     colour the summary: auto (on a terminal), always, never\n"
     "      --fail-on=SEV    exit with status 3 if a finding of severity SEV (error,\n"
@@ -68,6 +71,7 @@ static const struct option long_opts[] = {
     { "reasm-queue", required_argument, NULL, OPT_REASM_QUEUE },
     { "fail-on", required_argument, NULL, OPT_FAIL_ON },
     { "list-findings", no_argument, NULL, OPT_LIST_FINDINGS },
+    { "all", no_argument, NULL, OPT_ALL },
     { NULL, 0, NULL, 0 },
 };
 
@@ -135,6 +139,7 @@ static bool parse_one(struct options *o, int c, const char *arg)
         return true;
     }
     case OPT_STATS: o->stats = true; return true;
+    case OPT_ALL: o->worker.report_all = true; return true;
     case 's':
         if (!parse_number("-s", arg, 1, 262144, &v)) return false;
         o->snaplen = (int)v; return true;

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "escape.h"
+#include "h2_settings.h"
 #include "report_text.h"
 
 /* A string from the wire, made valid UTF-8. */
@@ -133,6 +135,93 @@ static json_t *websocket_json(const struct ws_info *w)
     return o;
 }
 
+static json_t *settings_json(const struct h2_setting *set, uint32_t n)
+{
+    json_t *o = json_object();
+    char buf[16];
+    for (uint32_t i = 0; i < n; i++)
+        json_object_set_new(o, h2_setting_name(set[i].id, buf),
+                            json_integer((json_int_t)set[i].value));
+    return o;
+}
+
+static json_t *h2_frames_json(const uint64_t counts[H2F_KIND_COUNT])
+{
+    json_t *o = json_object();
+    for (int k = 0; k < H2F_KIND_COUNT; k++)
+        if (counts[k])
+            json_object_set_new(o, h2_frame_kind_name((enum h2_frame_kind)k),
+                                json_integer((json_int_t)counts[k]));
+    return o;
+}
+
+static json_t *h2_json(const struct h2_info *h)
+{
+    if (!h)
+        return json_null();
+    json_t *requests = json_array();
+    for (uint32_t i = 0; i < h->nrequests; i++) {
+        const struct h2_request *r = &h->requests[i];
+        json_array_append_new(requests, json_pack("{s:I, s:o, s:o, s:o, s:o}",
+            "stream", (json_int_t)r->stream, "method", wire_cstr(r->method),
+            "path", wire_cstr(r->path), "authority", wire_cstr(r->authority),
+            "status", r->status ? json_integer(r->status) : json_null()));
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "settings_header", json_boolean(h->settings_header));
+    json_object_set_new(o, "settings", h->settings_header ? settings_json(h->settings,
+                                                                          h->nsettings)
+                                                          : json_null());
+    json_object_set_new(o, "client_preface", json_boolean(h->client_preface));
+    json_object_set_new(o, "server_settings", h->server_settings_seen
+                        ? settings_json(h->server_settings, h->nserver_settings) : json_null());
+    json_object_set_new(o, "frames", json_pack("{s:o, s:o}",
+                        "client", h2_frames_json(h->frames[DIR_C2S]),
+                        "server", h2_frames_json(h->frames[DIR_S2C])));
+    json_object_set_new(o, "streams", json_integer(h->streams));
+    json_object_set_new(o, "requests", requests);
+    json_object_set_new(o, "requests_dropped", json_integer(h->requests_dropped));
+    return o;
+}
+
+static json_t *tls_json(const struct tls_info *t)
+{
+    if (!t)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "source", json_string(t->source));
+    json_object_set_new(o, "client_hello", json_boolean(t->client_hello));
+    json_object_set_new(o, "sni", wire_cstr(t->sni));
+    json_object_set_new(o, "alpn", string_list(&t->alpn));
+    json_object_set_new(o, "versions", string_list(&t->versions));
+    json_object_set_new(o, "server_hello", json_boolean(t->server_hello));
+    json_object_set_new(o, "server_version", wire_cstr(t->server_version));
+    json_object_set_new(o, "server_alpn", wire_cstr(t->server_alpn));
+    json_object_set_new(o, "records", per_dir(t->records[DIR_C2S], t->records[DIR_S2C]));
+    json_object_set_new(o, "bytes", per_dir(t->bytes[DIR_C2S], t->bytes[DIR_S2C]));
+    return o;
+}
+
+static void add_risk(void *user, const char *name)
+{
+    json_array_append_new(user, json_string(name));
+}
+
+static json_t *ndpi_json(const struct ndpi_info *n)
+{
+    if (!n->present)
+        return json_null();
+    json_t *risks = json_array();
+    classify_risk_names(n->risk, add_risk, risks);
+    json_t *o = json_object();
+    json_object_set_new(o, "protocol", wire_cstr(n->protocol));
+    json_object_set_new(o, "category", wire_cstr(n->category));
+    json_object_set_new(o, "risks", risks);
+    json_object_set_new(o, "host", n->host[0] ? wire_cstr(n->host) : json_null());
+    json_object_set_new(o, "alpn", n->alpn[0] ? wire_cstr(n->alpn) : json_null());
+    return o;
+}
+
 static json_t *findings_json(const struct session *s)
 {
     json_t *a = json_array();
@@ -172,6 +261,9 @@ static json_t *session_json(const struct session *s)
     json_object_set_new(o, "request", head_json(s->request));
     json_object_set_new(o, "response", head_json(s->response));
     json_object_set_new(o, "websocket", websocket_json(s->ws));
+    json_object_set_new(o, "h2c", h2_json(s->h2));
+    json_object_set_new(o, "tls", tls_json(s->tls));
+    json_object_set_new(o, "ndpi", ndpi_json(&s->ndpi));
     json_object_set_new(o, "findings", findings_json(s));
     json_object_set_new(o, "findings_dropped", json_integer(s->findings_dropped));
     json_object_set_new(o, "stats", stats_json(s));

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "escape.h"
+#include "h2_settings.h"
 
 #define SGR_RESET "\033[0m"
 #define SGR_BOLD "\033[1m"
@@ -184,6 +186,131 @@ static void print_websocket(const struct printer *pr, const struct ws_info *w, b
     }
 }
 
+static void print_settings(const struct printer *pr, const struct h2_setting *set, uint32_t n)
+{
+    char buf[16];
+    if (n == 0)
+        fputs("(none)", pr->out);
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(pr->out, "%s%s=%u", i ? ", " : "", h2_setting_name(set[i].id, buf),
+                set[i].value);
+}
+
+static void print_h2_frames(const struct printer *pr, const uint64_t f[H2F_KIND_COUNT])
+{
+    bool any = false;
+    for (int k = 0; k < H2F_KIND_COUNT; k++) {
+        if (!f[k])
+            continue;
+        fprintf(pr->out, "%s%llu %s", any ? ", " : "", (unsigned long long)f[k],
+                h2_frame_kind_name((enum h2_frame_kind)k));
+        any = true;
+    }
+    if (!any)
+        fputs("none", pr->out);
+}
+
+static void print_h2(const struct printer *pr, const struct h2_info *h, bool frames)
+{
+    if (!h)
+        return;
+    if (h->settings_header) {
+        label(pr, "settings");
+        print_settings(pr, h->settings, h->nsettings);
+        fputc('\n', pr->out);
+    }
+    if (!frames)
+        return;
+    label(pr, "preface");
+    fprintf(pr->out, "client %s; server SETTINGS ", h->client_preface ? "sent" : "MISSING");
+    if (h->server_settings_seen)
+        print_settings(pr, h->server_settings, h->nserver_settings);
+    else
+        fputs("not seen", pr->out);
+    fputc('\n', pr->out);
+    label(pr, "frames");
+    fputs("client: ", pr->out);
+    print_h2_frames(pr, h->frames[DIR_C2S]);
+    fputs("; server: ", pr->out);
+    print_h2_frames(pr, h->frames[DIR_S2C]);
+    fputc('\n', pr->out);
+    for (uint32_t i = 0; i < h->nrequests; i++) {
+        const struct h2_request *r = &h->requests[i];
+        label(pr, i ? "" : "requests");
+        fprintf(pr->out, "stream %u ", r->stream);
+        wire_str(pr, r->method, 16);
+        fputc(' ', pr->out);
+        wire_str(pr, r->path, 100);
+        if (r->status)
+            fprintf(pr->out, " -> %d", r->status);
+        fputc('\n', pr->out);
+    }
+    if (h->requests_dropped)
+        fprintf(pr->out, "                ... %u more stream(s)\n", h->requests_dropped);
+}
+
+static void print_tls(const struct printer *pr, const struct tls_info *t)
+{
+    if (!t || (!t->client_hello && !t->server_hello && !t->records[0] && !t->records[1]))
+        return;
+    label(pr, "tls");
+    if (t->client_hello) {
+        fputs("ClientHello SNI ", pr->out);
+        wire_str(pr, t->sni, 80);
+        fputs(", ALPN ", pr->out);
+        print_list(pr, &t->alpn);
+        fputs(", versions ", pr->out);
+        print_list(pr, &t->versions);
+    } else {
+        fputs("no ClientHello seen", pr->out);
+    }
+    if (t->server_hello) {
+        fputs("; ServerHello ", pr->out);
+        wire_str(pr, t->server_version, 20);
+        if (t->server_alpn) {
+            fputs(", ALPN ", pr->out);
+            wire_str(pr, t->server_alpn, 40);
+        }
+    }
+    if (strcmp(t->source, "upscope") != 0)
+        fprintf(pr->out, " (from %s)", t->source);
+    fputc('\n', pr->out);
+    if (t->records[0] || t->records[1]) {
+        label(pr, "records");
+        fprintf(pr->out, "client %llu (%llu bytes), server %llu (%llu bytes)\n",
+                (unsigned long long)t->records[DIR_C2S], (unsigned long long)t->bytes[DIR_C2S],
+                (unsigned long long)t->records[DIR_S2C], (unsigned long long)t->bytes[DIR_S2C]);
+    }
+}
+
+struct risk_printer {
+    const struct printer *pr;
+    int n;
+};
+
+static void print_risk(void *user, const char *name)
+{
+    struct risk_printer *rp = user;
+    fprintf(rp->pr->out, "%s%s", rp->n++ ? "; " : "", name);
+}
+
+static void print_ndpi(const struct printer *pr, const struct ndpi_info *n)
+{
+    if (!n->present)
+        return;
+    label(pr, "nDPI");
+    wire_str(pr, n->protocol, 60);
+    fputs(" (", pr->out);
+    wire_str(pr, n->category, 40);
+    fputc(')', pr->out);
+    if (n->risk) {
+        struct risk_printer rp = { pr, 0 };
+        fputs("  risks: ", pr->out);
+        classify_risk_names(n->risk, print_risk, &rp);
+    }
+    fputc('\n', pr->out);
+}
+
 static void print_findings(const struct printer *pr, const struct session *s)
 {
     label(pr, "findings");
@@ -212,9 +339,12 @@ void report_text_session(FILE *out, const struct session *s, bool color)
     struct printer pr = { out, color };
     print_title(&pr, s);
     print_request(&pr, s);
-    print_websocket(&pr, s->ws, s->outcome == OUTCOME_SWITCHED ||
-                                    s->outcome == OUTCOME_UNSOLICITED ||
-                                    s->outcome == OUTCOME_MIDSTREAM);
+    bool spoke = s->outcome == OUTCOME_SWITCHED || s->outcome == OUTCOME_UNSOLICITED ||
+                 s->outcome == OUTCOME_MIDSTREAM || s->outcome == OUTCOME_PRIOR_KNOWLEDGE;
+    print_websocket(&pr, s->ws, spoke);
+    print_h2(&pr, s->h2, spoke);
+    print_tls(&pr, s->tls);
+    print_ndpi(&pr, &s->ndpi);
     print_findings(&pr, s);
     fputc('\n', out);
 }

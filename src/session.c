@@ -1,6 +1,8 @@
 /* session: construction, findings and teardown of a session (see session.h). */
 #include "session.h"
 
+#include "bytes.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,12 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
     [OUTCOME_MIDSTREAM] = "midstream",
     [OUTCOME_PRIOR_KNOWLEDGE] = "prior_knowledge",
     [OUTCOME_OFFERED] = "offered",
+    [OUTCOME_NONE] = "none",
+};
+
+static const char *const h2_frame_names[H2F_KIND_COUNT] = {
+    "DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY",
+    "WINDOW_UPDATE", "CONTINUATION", "UNKNOWN",
 };
 
 static const char *const frame_kind_names[WSF_KIND_COUNT] = {
@@ -40,6 +48,11 @@ const char *ws_frame_kind_name(enum ws_frame_kind k)
     return k < WSF_KIND_COUNT ? frame_kind_names[k] : "?";
 }
 
+const char *h2_frame_kind_name(enum h2_frame_kind k)
+{
+    return k < H2F_KIND_COUNT ? h2_frame_names[k] : "?";
+}
+
 const char *dir_name(int dir)
 {
     return dir == DIR_C2S ? "client" : dir == DIR_S2C ? "server" : "connection";
@@ -53,12 +66,9 @@ void strlist_add(struct strlist *l, const char *p, size_t n)
         l->dropped++;
         return;
     }
-    char *s = malloc(n + 1);
-    if (!s)
-        return;
-    memcpy(s, p, n);
-    s[n] = '\0';
-    l->v[l->n++] = s;
+    char *s = bytes_dup(p, n);
+    if (s)
+        l->v[l->n++] = s;
 }
 
 bool strlist_has_ci(const struct strlist *l, const char *p, size_t n)
@@ -105,6 +115,47 @@ struct ws_info *session_ws(struct session *s)
     return s->ws;
 }
 
+struct h2_info *session_h2(struct session *s)
+{
+    if (!s->h2)
+        s->h2 = calloc(1, sizeof *s->h2);
+    return s->h2;
+}
+
+struct tls_info *session_tls(struct session *s)
+{
+    if (!s->tls) {
+        s->tls = calloc(1, sizeof *s->tls);
+        if (s->tls)
+            s->tls->source = "upscope";
+    }
+    return s->tls;
+}
+
+static void h2_info_free(struct h2_info *h)
+{
+    if (!h)
+        return;
+    for (uint32_t i = 0; i < h->nrequests; i++) {
+        free(h->requests[i].method);
+        free(h->requests[i].path);
+        free(h->requests[i].authority);
+    }
+    free(h);
+}
+
+static void tls_info_free(struct tls_info *t)
+{
+    if (!t)
+        return;
+    free(t->sni);
+    free(t->server_version);
+    free(t->server_alpn);
+    strlist_free(&t->alpn);
+    strlist_free(&t->versions);
+    free(t);
+}
+
 static void ws_info_free(struct ws_info *w)
 {
     if (!w)
@@ -128,6 +179,8 @@ void session_free(struct session *s)
     http_head_free(s->request);
     http_head_free(s->response);
     ws_info_free(s->ws);
+    h2_info_free(s->h2);
+    tls_info_free(s->tls);
     for (uint32_t i = 0; i < s->nfindings; i++)
         free(s->findings[i].message);
     free(s);

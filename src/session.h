@@ -32,6 +32,7 @@ enum outcome {
     OUTCOME_MIDSTREAM,        /* capture began after the switch */
     OUTCOME_PRIOR_KNOWLEDGE,  /* HTTP/2 preface with no upgrade */
     OUTCOME_OFFERED,          /* a server advertised Upgrade on an ordinary response */
+    OUTCOME_NONE,             /* --all: a connection that attempted no switch */
     OUTCOME_COUNT
 };
 
@@ -79,6 +80,60 @@ struct ws_info {
     } close;
 };
 
+/* HTTP/2 frame types (RFC 9113 §6), and one slot for types it does not define. */
+enum h2_frame_kind { H2F_DATA, H2F_HEADERS, H2F_PRIORITY, H2F_RST_STREAM, H2F_SETTINGS,
+                     H2F_PUSH_PROMISE, H2F_PING, H2F_GOAWAY, H2F_WINDOW_UPDATE, H2F_CONTINUATION,
+                     H2F_UNKNOWN, H2F_KIND_COUNT };
+
+struct h2_setting {
+    uint16_t id;
+    uint32_t value;
+};
+
+#define H2_MAX_SETTINGS 16
+#define H2_MAX_REQUESTS 64
+
+struct h2_request {
+    uint32_t stream;
+    char *method, *path, *authority;   /* raw; NULL if absent */
+    int status;                        /* 0 until a response is seen */
+};
+
+struct h2_info {
+    bool settings_header;              /* HTTP2-Settings was in the upgrade request */
+    struct h2_setting settings[H2_MAX_SETTINGS];   /* decoded from it */
+    uint32_t nsettings;
+    bool client_preface;               /* the client sent the connection preface */
+    bool server_settings_seen;
+    struct h2_setting server_settings[H2_MAX_SETTINGS];
+    uint32_t nserver_settings;
+    uint64_t frames[2][H2F_KIND_COUNT];
+    uint32_t streams;                  /* streams opened (by either side) */
+    struct h2_request requests[H2_MAX_REQUESTS];
+    uint32_t nrequests, requests_dropped;
+};
+
+struct tls_info {
+    const char *source;                /* "upscope" (own parser) or "ndpi" */
+    bool client_hello, server_hello;
+    char *sni;
+    struct strlist alpn;               /* offered by the client */
+    struct strlist versions;           /* offered by the client: "TLS 1.3", ... */
+    char *server_version;
+    char *server_alpn;                 /* chosen (visible up to TLS 1.2) */
+    uint64_t records[2], bytes[2];
+};
+
+/* nDPI's verdict on the connection, copied out of nDPI (the second opinion). */
+struct ndpi_info {
+    bool present;
+    char protocol[64];                 /* "HTTP", "TLS.Google", ... (master.app) */
+    char category[48];
+    uint64_t risk;                     /* bitmap of ndpi_risk_enum */
+    char host[96];                     /* SNI or HTTP Host as nDPI saw it */
+    char alpn[96];                     /* TLS ALPN offered, comma-separated */
+};
+
 struct session_finding {
     enum finding_id id;
     int dir;                           /* DIR_C2S, DIR_S2C, or -1 for the connection */
@@ -109,6 +164,9 @@ struct session {
     bool incomplete;                   /* reported before its connection ended */
     struct http_head *request, *response;
     struct ws_info *ws;
+    struct h2_info *h2;
+    struct tls_info *tls;
+    struct ndpi_info ndpi;
     struct session_finding findings[SESSION_MAX_FINDINGS];
     uint32_t nfindings, findings_dropped;
     uint32_t severity_count[SEV_COUNT];
@@ -119,8 +177,10 @@ struct session {
 struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts);
 void session_free(struct session *s);
 
-/* The WebSocket part, created on first use (NULL if memory runs out). */
+/* The protocol parts, created on first use (NULL if memory runs out). */
 struct ws_info *session_ws(struct session *s);
+struct h2_info *session_h2(struct session *s);
+struct tls_info *session_tls(struct session *s);
 
 /* Records a finding. The same id, direction and message again only raises its count. */
 void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
@@ -138,6 +198,7 @@ void session_take_stats(struct session *s, const struct flow *f);
 const char *transition_name(enum transition t);
 const char *outcome_name(enum outcome o);
 const char *ws_frame_kind_name(enum ws_frame_kind k);
+const char *h2_frame_kind_name(enum h2_frame_kind k);
 const char *dir_name(int dir);   /* "client", "server", "connection" */
 
 #endif

@@ -54,6 +54,13 @@ static void print_reasm(FILE *out, const struct worker *w)
     line(out, "reasm.queued_bytes_peak", r->queued_bytes_peak);
     line(out, "dissect.buffer_overflows", w->dispatch.stats.buffer_overflows);
     line(out, "dissect.role_corrections", w->dispatch.stats.role_corrections);
+    line(out, "dissect.sessions", w->dispatch.stats.sessions);
+    if (w->classify) {
+        const struct classify_stats *c = classify_stats(w->classify);
+        line(out, "ndpi.flows", c->flows);
+        line(out, "ndpi.detected", c->detected);
+        line(out, "ndpi.given_up", c->given_up);
+    }
 }
 
 void stats_print(FILE *out, const struct worker *w, struct capture *cap)

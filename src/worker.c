@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "http_fields.h"
 
 #define SEC_US 1000000ULL
 
@@ -21,6 +22,8 @@ void worker_config_defaults(struct worker_config *cfg)
     cfg->reasm_total_cap = 64ull << 20;
     cfg->reasm_history = 256;
     cfg->dissect_buffer_cap = 64u << 10;
+    cfg->ndpi_packets = 32;
+    cfg->report_all = false;
 }
 
 /* ---- reassembly callbacks: user is the flow, dir the sending key endpoint ---- */
@@ -52,7 +55,7 @@ static struct conn *conn_attach(struct worker *w, struct flow *f)
 {
     if (f->conn)
         return f->conn;
-    struct conn *c = malloc(sizeof *c);
+    struct conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     dispatch_conn_init(&w->dispatch, &c->dx, f);
@@ -74,6 +77,13 @@ static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts, bool incom
     }
     struct conn *c = f->conn;
     if (c) {
+        classify_finish(w->classify, &c->cf);
+        if (w->cfg.report_all && c->dx.sessions == 0) {
+            /* --all: a connection that tried no switch is reported too */
+            struct session *s = dissect_session_begin(&c->dx, f->first_ts);
+            if (s)
+                s->outcome = OUTCOME_NONE;
+        }
         dispatch_close(&c->dx, ts, incomplete);
         dispatch_conn_release(&c->dx);
         free(c);
@@ -91,18 +101,58 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end why)
         conn_finish(w, f, f->last_ts, why != FLOW_END_CLOSED);
 }
 
+/* nDPI's TLS metadata, for connections upscope's own TLS parser never saw (--all). */
+static void tls_from_ndpi(struct session *s)
+{
+    if (s->tls || strncmp(s->ndpi.protocol, "TLS", 3) != 0 ||
+        (!s->ndpi.host[0] && !s->ndpi.alpn[0]))
+        return;
+    struct tls_info *t = session_tls(s);
+    if (!t)
+        return;
+    t->source = "ndpi";
+    t->client_hello = true;
+    if (s->ndpi.host[0])
+        t->sni = strdup(s->ndpi.host);
+    struct span rest = { s->ndpi.alpn, strlen(s->ndpi.alpn) }, e;
+    while (list_next(&rest, &e))
+        strlist_add(&t->alpn, e.p, e.n);
+}
+
+/* A session ended: add nDPI's verdict on its connection, then pass it on. */
+static void on_session(void *user, struct dissect *dx, struct session *s)
+{
+    struct worker *w = user;
+    struct conn *c = dx->flow->conn;
+    if (c) {
+        classify_describe(w->classify, &c->cf, &s->ndpi);
+        tls_from_ndpi(s);
+    }
+    w->sink.on_session(w->sink.app, s);
+}
+
+static uint64_t next_session_id(void *user)
+{
+    struct worker *w = user;
+    return w->sink.next_session_id(w->sink.app);
+}
+
 bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
                  const struct worker_sink *sink)
 {
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
     w->dlt = dlt;
+    w->sink = *sink;
+    w->classify = classify_new(cfg->ndpi_packets);
+    if (!w->classify)
+        return false;
     static const struct reasm_ops ops = { on_stream_data, on_stream_gap, on_stream_fin };
     reasm_ctx_init(&w->reasm, &ops, cfg->reasm_dir_cap, cfg->reasm_total_cap,
                    cfg->reasm_history);
-    dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, PROBE_LIMIT, sink->app);
-    w->dispatch.on_session = sink->on_session;
-    w->dispatch.next_session_id = sink->next_session_id;
+    dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, PROBE_LIMIT, w);
+    w->dispatch.on_session = on_session;
+    w->dispatch.next_session_id = next_session_id;
     return flow_table_init(&w->flows, cfg->max_flows, cfg->idle_timeout, cfg->closed_timeout,
                            on_flow_end, w);
 }
@@ -125,8 +175,11 @@ static void process_tcp(struct worker *w, struct packet *pkt)
         return;
     f->pkts[side]++;
     f->bytes[side] += pkt->ip_len;
-    if (pkt->payload_len && !f->closed)
-        conn_attach(w, f);
+    struct conn *c = f->conn;
+    if (!c && pkt->payload_len && !f->closed)
+        c = conn_attach(w, f);
+    if (c)
+        classify_packet(w->classify, &c->cf, pkt);
     if (tcp_track(&w->reasm, &w->tcp, f, side, pkt) == TCP_ENDED) {
         conn_finish(w, f, pkt->ts, false);
         flow_mark_closed(&w->flows, f);
@@ -155,8 +208,15 @@ void worker_finish(struct worker *w)
     flow_table_destroy(&w->flows);
 }
 
+void worker_free(struct worker *w)
+{
+    classify_free(w->classify);
+    w->classify = NULL;
+}
+
 uint64_t worker_memory(const struct worker *w)
 {
     return flow_table_memory(&w->flows) + w->count.conn_memory +
-           w->reasm.stats.queued_bytes + w->dispatch.stats.buffer_bytes;
+           w->reasm.stats.queued_bytes + w->dispatch.stats.buffer_bytes +
+           (w->classify ? classify_memory(w->classify) : 0);
 }

@@ -14,6 +14,7 @@
 #include "dispatch.h"
 #include "flow.h"
 #include "packet.h"
+#include "classify.h"
 #include "reasm.h"
 #include "tcp.h"
 
@@ -25,6 +26,8 @@ struct worker_config {
     uint64_t reasm_total_cap;      /* out-of-order bytes in all flows */
     uint32_t reasm_history;        /* delivered bytes kept per direction to check overlaps */
     uint32_t dissect_buffer_cap;   /* unconsumed bytes per direction */
+    uint32_t ndpi_packets;         /* packets fed to nDPI per connection at most */
+    bool report_all;               /* --all: a session for every connection with payload */
 };
 
 struct worker_counters {
@@ -36,12 +39,22 @@ struct worker_counters {
     uint64_t conn_memory;          /* bytes in struct conn now */
 };
 
+/* Where the worker's sessions go: on_session takes ownership; next_session_id numbers them
+ * (shared by all workers). app is passed back to both, and to dissectors (dissect_app). */
+struct worker_sink {
+    void *app;
+    void (*on_session)(void *app, struct session *s);
+    uint64_t (*next_session_id)(void *app);
+};
+
 struct worker {
     struct worker_config cfg;
     int dlt;
     struct flow_table flows;
     struct reasm_ctx reasm;
     struct dispatch_ctx dispatch;
+    struct classify *classify;
+    struct worker_sink sink;
     struct decode_stats decode;
     struct tcp_stats tcp;
     struct worker_counters count;
@@ -51,15 +64,7 @@ struct worker {
 /* The defaults (documented in the man page). */
 void worker_config_defaults(struct worker_config *cfg);
 
-/* Where the worker's sessions go: on_session takes ownership; next_session_id numbers them
- * (shared by all workers). app is passed back to both, and to dissectors (dissect_app). */
-struct worker_sink {
-    void *app;
-    void (*on_session)(void *app, struct session *s);
-    uint64_t (*next_session_id)(void *app);
-};
-
-/* False when memory runs out. */
+/* False when memory runs out or nDPI cannot start. */
 bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
                  const struct worker_sink *sink);
 
@@ -71,6 +76,9 @@ void worker_expire(struct worker *w, ts_us_t now);
 
 /* End of input: every flow ends, every open session is finished. */
 void worker_finish(struct worker *w);
+
+/* Frees what worker_init allocated (after worker_finish). */
+void worker_free(struct worker *w);
 
 /* Heap bytes held by this worker's flows, connections and queues. */
 uint64_t worker_memory(const struct worker *w);

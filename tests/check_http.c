@@ -271,6 +271,19 @@ START_TEST(unsolicited_101)
 }
 END_TEST
 
+START_TEST(midstream_101)
+{
+    /* picked up after the request: a 101 is not "unsolicited", only unexplained */
+    struct harness h;
+    harness_init(&h, true);
+    dispatch_data(&h.dx, 1, (const uint8_t *)ws_101, strlen(ws_101), 10);
+    struct session *s = harness_close(&h);
+    ck_assert_int_eq(s->outcome, OUTCOME_MIDSTREAM);
+    ck_assert_no_finding(s, UPGRADE_101_NOT_REQUESTED);
+    harness_free(&h);
+}
+END_TEST
+
 START_TEST(generic_upgrade_findings)
 {
     struct harness h;
@@ -423,6 +436,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, declined_then_pipelined_request);
     tcase_add_test(tc, upgrade_with_body_switches_after_it);
     tcase_add_test(tc, unsolicited_101);
+    tcase_add_test(tc, midstream_101);
     tcase_add_test(tc, generic_upgrade_findings);
     tcase_add_test(tc, no_response);
     tcase_add_test(tc, malformed_and_oversized);

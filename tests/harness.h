@@ -22,8 +22,9 @@ struct harness {
     ts_us_t ts;
 };
 
-static inline void harness_on_session(void *app, struct session *s)
+static inline void harness_on_session(void *app, struct dissect *dx, struct session *s)
 {
+    (void)dx;
     struct harness *h = app;
     ck_assert_int_lt(h->nsessions, HARNESS_MAX_SESSIONS);
     h->sessions[h->nsessions++] = s;

@@ -37,6 +37,23 @@ check_eq "-q: no summary" "" "$("$UPSCOPE" -q -r "$CAPTURES/ws-deflate.pcap")"
 check_eq "-j -: stdout holds only JSON" 1 \
     "$("$UPSCOPE" -j - -r "$CAPTURES/ws-deflate.pcap" | jq -s length)"
 
+# h2c, TLS and nDPI in the summary
+"$UPSCOPE" --color=never -r "$CAPTURES/h2c-smuggle.pcap" >"$out"
+check_contains "summary: h2c settings decoded by name" "$out" "settings    HEADER_TABLE_SIZE=4096, ENABLE_PUSH=1"
+check_contains "summary: h2c requests per stream" "$out" "stream 3 GET /admin -> 404"
+check_contains "summary: nDPI's verdict beside upscope's" "$out" "nDPI        HTTP (Web)"
+"$UPSCOPE" --color=never -r "$CAPTURES/tls-upgrade-options.pcap" >"$out"
+check_contains "summary: TLS after the upgrade" "$out" "tls         ClientHello SNI upscope.test, ALPN h2, http/1.1, versions TLS 1.3, TLS 1.2, TLS 1.1, TLS 1.0; ServerHello TLS 1.3"
+
+# --all: every connection with data, upgrade or not
+check_eq "--all: the two keep-alive connections are reported" "none none HTTP none none HTTP" \
+    "$("$UPSCOPE" --all -q -j - -r "$CAPTURES/http-keepalive.pcap" |
+       jq -r '[.outcome, .transition, .ndpi.protocol] | join(" ")' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "without --all: no session for them" 0 \
+    "$("$UPSCOPE" -q -j - -r "$CAPTURES/http-keepalive.pcap" | wc -l)"
+check_eq "--all keeps upgrade sessions as they are" "switched" \
+    "$("$UPSCOPE" --all -q -j - -r "$CAPTURES/ws-basic.pcap" | jq -r .outcome)"
+
 # --fail-on
 status() { "$@" >/dev/null 2>&1; echo $?; }
 check_eq "--fail-on=error with an error finding: status 3" 3 \

@@ -1,0 +1,672 @@
+/* http2: HTTP/2 after an h2c upgrade or with prior knowledge (RFC 9113, RFC 7541).
+ *
+ * Checks the connection prefaces, parses frames both ways (type, flags, stream, length) with
+ * their frame-size, stream-id and sequencing rules, decodes header blocks with libnghttp2's
+ * HPACK inflater (one per direction, as the peers' encoders keep one per direction), validates
+ * the decoded header lists, and records one request per stream. DATA payloads are skipped as
+ * they stream past; other frames are parsed whole (they fit the dispatcher's buffer). */
+#include <nghttp2/nghttp2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cursor.h"
+#include "bytes.h"
+#include "dissector.h"
+#include "h2_settings.h"
+#include "h2c.h"
+#include "http_fields.h"
+#include "http2.h"
+
+static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+#define PREFACE_LEN 24
+#define FRAME_HEADER_LEN 9
+#define WHOLE_FRAME_MAX (60u * 1024)  /* larger non-DATA frames are skipped, not parsed */
+#define DEFAULT_MAX_FRAME 16384
+
+enum { FLAG_END_STREAM = 0x1, FLAG_ACK = 0x1, FLAG_END_HEADERS = 0x4, FLAG_PADDED = 0x8,
+       FLAG_PRIORITY = 0x20 };
+
+enum h2_state { H2S_PREFACE, H2S_FRAME, H2S_SKIP, H2S_LOST };
+
+/* What a header block being decoded said so far. */
+struct block {
+    bool active;                  /* inside HEADERS/PUSH_PROMISE + CONTINUATION */
+    uint8_t type;                 /* H2F_HEADERS or H2F_PUSH_PROMISE */
+    uint32_t stream;              /* the stream the request/response belongs to */
+    bool new_stream;              /* it opens the stream (not trailers) */
+    char *method, *path, *authority, *scheme;
+    int status;
+    bool regular_seen, problem_reported;
+};
+
+struct h2_dir {
+    enum h2_state state;
+    uint32_t skip;                /* payload bytes of a skipped frame still to come */
+    bool first_frame_done;
+    uint32_t max_frame_size;      /* what the receiving peer allows */
+    nghttp2_hd_inflater *hpack;
+    bool hpack_broken;
+    struct block block;
+    uint32_t highest_stream;      /* client: highest stream opened; server: highest promised */
+};
+
+struct http2 {
+    struct h2_dir d[2];
+    bool upgraded;                /* reached through an h2c upgrade */
+    bool client_push_enabled;
+    char *upgrade_path;           /* the upgrade request's target (smuggling hint) */
+};
+
+#define FINDING(dx, id, dir, ts, ...) \
+    session_finding(dissect_session(dx), F_##id, (dir), (ts), __VA_ARGS__)
+
+static struct h2_info *info(struct dissect *dx)
+{
+    struct session *s = dissect_session(dx);
+    return s ? session_h2(s) : NULL;
+}
+
+static enum h2_frame_kind kind_of(uint8_t type)
+{
+    return type <= 9 ? (enum h2_frame_kind)type : H2F_UNKNOWN;
+}
+
+/* ---- requests ---- */
+
+static struct h2_request *request_find(struct h2_info *h2, uint32_t stream)
+{
+    for (uint32_t i = 0; h2 && i < h2->nrequests; i++)
+        if (h2->requests[i].stream == stream)
+            return &h2->requests[i];
+    return NULL;
+}
+
+/* Takes ownership of the strings. */
+static void request_add(struct h2_info *h2, uint32_t stream, char *method, char *path,
+                        char *authority)
+{
+    if (!h2 || h2->nrequests >= H2_MAX_REQUESTS) {
+        if (h2)
+            h2->requests_dropped++;
+        free(method);
+        free(path);
+        free(authority);
+        return;
+    }
+    h2->requests[h2->nrequests++] = (struct h2_request){ stream, method, path, authority, 0 };
+}
+
+static void block_reset(struct block *b)
+{
+    free(b->method);
+    free(b->path);
+    free(b->authority);
+    free(b->scheme);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- header fields ---- */
+
+static bool is_connection_specific(const nghttp2_nv *nv)
+{
+    static const char *const names[] = { "connection", "proxy-connection", "keep-alive",
+                                         "transfer-encoding", "upgrade", "http2-settings" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (nv->namelen == strlen(names[i]) && memcmp(nv->name, names[i], nv->namelen) == 0)
+            return true;
+    /* RFC 9113 §8.2.2: TE is allowed with the value "trailers" only */
+    return nv->namelen == 2 && memcmp(nv->name, "te", 2) == 0 &&
+           !(nv->valuelen == 8 && memcmp(nv->value, "trailers", 8) == 0);
+}
+
+static void header_problem(struct dissect *dx, struct block *b, enum dir dir, ts_us_t ts,
+                           const char *what, const nghttp2_nv *nv)
+{
+    FINDING(dx, H2_HEADER_INVALID, dir, ts, "stream %u: %s \"%.*s\"", b->stream, what,
+            (int)(nv->namelen > 64 ? 64 : nv->namelen), (const char *)nv->name);
+}
+
+static void on_header(struct dissect *dx, struct block *b, enum dir dir, const nghttp2_nv *nv,
+                      ts_us_t ts)
+{
+    const char *name = (const char *)nv->name, *value = (const char *)nv->value;
+    for (size_t i = 0; i < nv->namelen; i++) {
+        if (name[i] >= 'A' && name[i] <= 'Z') {
+            header_problem(dx, b, dir, ts, "upper-case field name", nv); /* §8.2.1 */
+            break;
+        }
+    }
+    if (is_connection_specific(nv))
+        FINDING(dx, H2_CONNECTION_HEADER, dir, ts, "stream %u carries \"%.*s: %.*s\"",
+                b->stream, (int)nv->namelen, name, (int)(nv->valuelen > 64 ? 64 : nv->valuelen),
+                value);
+    if (nv->namelen == 0 || name[0] != ':') {
+        b->regular_seen = true;
+        return;
+    }
+    if (b->regular_seen) /* §8.3: pseudo-header fields come first */
+        header_problem(dx, b, dir, ts, "pseudo-header after a regular field", nv);
+    bool request_side = dir == DIR_C2S || b->type == H2F_PUSH_PROMISE;
+    char **slot = NULL;
+    if (request_side && nv->namelen == 7 && memcmp(name, ":method", 7) == 0)
+        slot = &b->method;
+    else if (request_side && nv->namelen == 5 && memcmp(name, ":path", 5) == 0)
+        slot = &b->path;
+    else if (request_side && nv->namelen == 10 && memcmp(name, ":authority", 10) == 0)
+        slot = &b->authority;
+    else if (request_side && nv->namelen == 7 && memcmp(name, ":scheme", 7) == 0)
+        slot = &b->scheme;
+    else if (request_side && nv->namelen == 9 && memcmp(name, ":protocol", 9) == 0)
+        return;
+    else if (!request_side && nv->namelen == 7 && memcmp(name, ":status", 7) == 0) {
+        bool digits = nv->valuelen == 3;
+        for (size_t i = 0; i < nv->valuelen && digits; i++)
+            digits = value[i] >= '0' && value[i] <= '9';
+        if (digits)
+            b->status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+        else
+            header_problem(dx, b, dir, ts, "status is not three digits in", nv);
+        return;
+    } else {
+        header_problem(dx, b, dir, ts, "unknown or misplaced pseudo-header", nv);
+        return;
+    }
+    if (*slot)
+        header_problem(dx, b, dir, ts, "pseudo-header repeated", nv);
+    else
+        *slot = bytes_dup(value, nv->valuelen);
+}
+
+/* The whole header list of a block is known: check it and record the request or status. */
+static void block_done(struct http2 *h, struct dissect *dx, enum dir dir, ts_us_t ts)
+{
+    struct block *b = &h->d[dir].block;
+    struct h2_info *h2 = info(dx);
+    if (b->type == H2F_PUSH_PROMISE || (dir == DIR_C2S && b->new_stream)) {
+        bool connect = b->method && strcmp(b->method, "CONNECT") == 0;
+        if (!b->method || (!connect && (!b->scheme || !b->path)))
+            FINDING(dx, H2_HEADER_INVALID, dir, ts, "stream %u: request without :method, "
+                    ":scheme and :path (RFC 9113 §8.3.1)", b->stream);
+        if (h->upgraded && dir == DIR_C2S && b->path && h->upgrade_path &&
+            strcmp(b->path, h->upgrade_path) != 0)
+            FINDING(dx, H2C_SMUGGLING_SUSPECTED, dir, ts, "after upgrading with a request for "
+                    "\"%s\", stream %u asks for \"%s\"", h->upgrade_path, b->stream, b->path);
+        request_add(h2, b->stream, b->method, b->path, b->authority);
+        b->method = b->path = b->authority = NULL;
+    } else if (dir == DIR_S2C && b->status) {
+        struct h2_request *r = request_find(h2, b->stream);
+        if (r && (r->status == 0 || r->status < 200))
+            r->status = b->status;
+    }
+    block_reset(b);
+}
+
+/* Feeds one header block fragment to the direction's HPACK inflater. */
+static void hpack_feed(struct http2 *h, struct dissect *dx, enum dir dir, const uint8_t *p,
+                       size_t n, bool final, ts_us_t ts)
+{
+    struct h2_dir *d = &h->d[dir];
+    if (d->hpack_broken || !d->hpack)
+        return;
+    for (;;) {
+        nghttp2_nv nv;
+        int flags = 0;
+        ssize_t rv = nghttp2_hd_inflate_hd2(d->hpack, &nv, &flags, p, n, final);
+        if (rv < 0) {
+            FINDING(dx, H2_HPACK_ERROR, dir, ts, "stream %u: %s; later header blocks from the "
+                    "%s cannot be decoded", d->block.stream, nghttp2_strerror((int)rv),
+                    dir_name(dir));
+            d->hpack_broken = true;
+            return;
+        }
+        p += rv;
+        n -= (size_t)rv;
+        if (flags & NGHTTP2_HD_INFLATE_EMIT)
+            on_header(dx, &d->block, dir, &nv, ts);
+        if (flags & NGHTTP2_HD_INFLATE_FINAL) {
+            nghttp2_hd_inflate_end_headers(d->hpack);
+            return;
+        }
+        if (!(flags & NGHTTP2_HD_INFLATE_EMIT) && n == 0)
+            return;
+    }
+}
+
+/* ---- frames ---- */
+
+struct frame {
+    uint32_t len;
+    uint8_t type, flags;
+    uint32_t stream;
+    const uint8_t *payload;       /* NULL for skipped frames */
+};
+
+static void invalid(struct dissect *dx, enum dir dir, ts_us_t ts, const struct frame *f,
+                    const char *why)
+{
+    FINDING(dx, H2_FRAME_INVALID, dir, ts, "%s on stream %u: %s",
+            h2_frame_kind_name(kind_of(f->type)), f->stream, why);
+}
+
+/* Strips padding (and the priority fields of HEADERS); false if the lengths do not add up. */
+static bool unpad(const struct frame *f, struct cursor *c, size_t extra)
+{
+    size_t pad = 0;
+    if (f->flags & FLAG_PADDED)
+        pad = cursor_u8(c);
+    if (!cursor_skip(c, extra) || pad > c->n)
+        return false;
+    c->n -= pad;
+    return true;
+}
+
+/* Stream-id rules of a HEADERS frame (RFC 9113 §5.1, §5.1.1; RFC 7540 §3.2 for stream 1). */
+static bool headers_stream(struct http2 *h, struct dissect *dx, enum dir dir,
+                           const struct frame *f, ts_us_t ts)
+{
+    struct h2_dir *client = &h->d[DIR_C2S];
+    if (dir == DIR_C2S) {
+        if (!(f->stream & 1)) {
+            invalid(dx, dir, ts, f, "client streams have odd numbers");
+            return false;
+        }
+        if (f->stream == 1 && h->upgraded) {
+            invalid(dx, dir, ts, f, "stream 1 was the upgrade request; it is half-closed "
+                    "for the client");
+            return false;
+        }
+        if (f->stream > client->highest_stream) {
+            client->highest_stream = f->stream;
+            h->d[dir].block.new_stream = true;
+            struct h2_info *h2 = info(dx);
+            if (h2)
+                h2->streams++;
+        }
+        return true;
+    }
+    bool known = (f->stream & 1) ? f->stream <= client->highest_stream
+                                 : f->stream <= h->d[DIR_S2C].highest_stream;
+    if (!known)
+        invalid(dx, dir, ts, f, "the server answers on a stream nobody opened");
+    return known;
+}
+
+static void start_block(struct http2 *h, enum dir dir, uint8_t type, uint32_t stream)
+{
+    struct block *b = &h->d[dir].block;
+    block_reset(b);
+    b->active = true;
+    b->type = type;
+    b->stream = stream;
+}
+
+static void frame_headers(struct http2 *h, struct dissect *dx, enum dir dir,
+                          const struct frame *f, ts_us_t ts)
+{
+    struct cursor c = cursor_make(f->payload, f->len);
+    if (f->stream == 0) {
+        invalid(dx, dir, ts, f, "HEADERS on stream 0");
+        return;
+    }
+    if (!unpad(f, &c, (f->flags & FLAG_PRIORITY) ? 5 : 0)) {
+        invalid(dx, dir, ts, f, "padding longer than the frame");
+        return;
+    }
+    start_block(h, dir, H2F_HEADERS, f->stream);
+    headers_stream(h, dx, dir, f, ts);
+    bool end = f->flags & FLAG_END_HEADERS;
+    hpack_feed(h, dx, dir, c.p, c.n, end, ts);
+    if (end)
+        block_done(h, dx, dir, ts);
+}
+
+static void frame_push_promise(struct http2 *h, struct dissect *dx, enum dir dir,
+                               const struct frame *f, ts_us_t ts)
+{
+    struct cursor c = cursor_make(f->payload, f->len);
+    if (dir == DIR_C2S) {
+        invalid(dx, dir, ts, f, "a client must not send PUSH_PROMISE (RFC 9113 §8.4)");
+        return;
+    }
+    if (!h->client_push_enabled)
+        invalid(dx, dir, ts, f, "push promised although the client disabled it");
+    if (!unpad(f, &c, 0) || c.n < 4) {
+        invalid(dx, dir, ts, f, "padding or promised stream id missing");
+        return;
+    }
+    uint32_t promised = cursor_be32(&c) & 0x7FFFFFFFu;
+    if ((promised & 1) || promised <= h->d[DIR_S2C].highest_stream)
+        invalid(dx, dir, ts, f, "promised stream ids must be even and increasing");
+    else
+        h->d[DIR_S2C].highest_stream = promised;
+    start_block(h, dir, H2F_PUSH_PROMISE, promised);
+    bool end = f->flags & FLAG_END_HEADERS;
+    hpack_feed(h, dx, dir, c.p, c.n, end, ts);
+    if (end)
+        block_done(h, dx, dir, ts);
+}
+
+static void frame_settings(struct http2 *h, struct dissect *dx, enum dir dir,
+                           const struct frame *f, ts_us_t ts)
+{
+    if (f->stream != 0)
+        invalid(dx, dir, ts, f, "SETTINGS must be on stream 0");
+    if (f->flags & FLAG_ACK) {
+        if (f->len)
+            invalid(dx, dir, ts, f, "a SETTINGS ACK has no payload");
+        return;
+    }
+    if (f->len % 6) {
+        invalid(dx, dir, ts, f, "length is not a multiple of 6");
+        return;
+    }
+    struct h2_info *h2 = info(dx);
+    bool record = h2 && dir == DIR_S2C && !h2->server_settings_seen;
+    for (uint32_t off = 0; off < f->len; off += 6) {
+        const uint8_t *p = f->payload + off;
+        uint16_t id = (uint16_t)(p[0] << 8 | p[1]);
+        uint32_t v = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 8 | p[5];
+        char why[128];
+        if (!h2_setting_valid(id, v, dir == DIR_S2C, why, sizeof why))
+            invalid(dx, dir, ts, f, why);
+        else if (id == H2_SETTINGS_MAX_FRAME_SIZE)
+            h->d[!dir].max_frame_size = v;    /* what this side accepts from the other */
+        else if (id == H2_SETTINGS_HEADER_TABLE_SIZE && h->d[!dir].hpack)
+            nghttp2_hd_inflate_change_table_size(h->d[!dir].hpack, v);
+        else if (id == H2_SETTINGS_ENABLE_PUSH && dir == DIR_C2S)
+            h->client_push_enabled = v == 1;
+        if (record && h2->nserver_settings < H2_MAX_SETTINGS)
+            h2->server_settings[h2->nserver_settings++] = (struct h2_setting){ id, v };
+    }
+    if (record)
+        h2->server_settings_seen = true;
+}
+
+/* Fixed lengths and stream-0 rules of the small frames (RFC 9113 §6.3-§6.9). */
+static void frame_small(struct dissect *dx, enum dir dir, const struct frame *f, ts_us_t ts)
+{
+    switch (f->type) {
+    case H2F_PRIORITY:
+        if (f->stream == 0 || f->len != 5)
+            invalid(dx, dir, ts, f, "PRIORITY needs a stream and 5 bytes");
+        else if ((((uint32_t)f->payload[0] << 24 | (uint32_t)f->payload[1] << 16 |
+                   (uint32_t)f->payload[2] << 8 | f->payload[3]) & 0x7FFFFFFFu) == f->stream)
+            invalid(dx, dir, ts, f, "a stream cannot depend on itself (§5.3.1)");
+        break;
+    case H2F_RST_STREAM:
+        if (f->stream == 0 || f->len != 4)
+            invalid(dx, dir, ts, f, "RST_STREAM needs a stream and 4 bytes");
+        break;
+    case H2F_PING:
+        if (f->stream != 0 || f->len != 8)
+            invalid(dx, dir, ts, f, "PING is 8 bytes on stream 0");
+        break;
+    case H2F_GOAWAY:
+        if (f->stream != 0 || f->len < 8)
+            invalid(dx, dir, ts, f, "GOAWAY is at least 8 bytes on stream 0");
+        break;
+    case H2F_WINDOW_UPDATE:
+        if (f->len != 4)
+            invalid(dx, dir, ts, f, "WINDOW_UPDATE is 4 bytes");
+        else if (((uint32_t)f->payload[0] << 24 | (uint32_t)f->payload[1] << 16 |
+                  (uint32_t)f->payload[2] << 8 | f->payload[3]) == 0)
+            invalid(dx, dir, ts, f, "a window increment of 0 (§6.9)");
+        break;
+    default:
+        break;
+    }
+}
+
+static void frame_whole(struct http2 *h, struct dissect *dx, enum dir dir,
+                        const struct frame *f, ts_us_t ts)
+{
+    struct h2_dir *d = &h->d[dir];
+    if (d->block.active && f->type != H2F_CONTINUATION) {
+        invalid(dx, dir, ts, f, "a CONTINUATION was due (§6.10)");
+        block_reset(&d->block);
+        d->hpack_broken = true; /* the encoder's state went on without us */
+    }
+    switch (f->type) {
+    case H2F_HEADERS:
+        frame_headers(h, dx, dir, f, ts);
+        break;
+    case H2F_PUSH_PROMISE:
+        frame_push_promise(h, dx, dir, f, ts);
+        break;
+    case H2F_CONTINUATION:
+        if (!d->block.active || d->block.stream != f->stream) {
+            invalid(dx, dir, ts, f, d->block.active ? "CONTINUATION of another stream's block"
+                                                    : "CONTINUATION with no header block open");
+            if (d->block.active) {
+                block_reset(&d->block);
+                d->hpack_broken = true;
+            }
+            return;
+        }
+        hpack_feed(h, dx, dir, f->payload, f->len, f->flags & FLAG_END_HEADERS, ts);
+        if (f->flags & FLAG_END_HEADERS)
+            block_done(h, dx, dir, ts);
+        break;
+    case H2F_SETTINGS:
+        frame_settings(h, dx, dir, f, ts);
+        break;
+    default:
+        frame_small(dx, dir, f, ts);
+        break;
+    }
+}
+
+/* Is the payload parsed whole (or skipped as it streams past)? */
+static bool parsed_whole(const struct frame *f)
+{
+    return f->type != H2F_DATA && f->type <= 9 && f->len <= WHOLE_FRAME_MAX;
+}
+
+/* A frame header: counts it and checks what can be checked before the payload. */
+static void frame_begin(struct http2 *h, struct dissect *dx, enum dir dir,
+                        const struct frame *f, ts_us_t ts)
+{
+    struct h2_dir *d = &h->d[dir];
+    struct h2_info *h2 = info(dx);
+    if (h2)
+        h2->frames[dir][kind_of(f->type)]++;
+    if (!d->first_frame_done) {
+        d->first_frame_done = true;
+        if (f->type != H2F_SETTINGS) {
+            if (dir == DIR_S2C)
+                FINDING(dx, H2C_SERVER_FIRST_FRAME_NOT_SETTINGS, dir, ts,
+                        "the server's first frame is %s", h2_frame_kind_name(kind_of(f->type)));
+            else
+                FINDING(dx, H2C_CLIENT_PREFACE_MISSING, dir, ts, "the preface is followed "
+                        "by %s, not SETTINGS", h2_frame_kind_name(kind_of(f->type)));
+        }
+    }
+    if (f->len > d->max_frame_size)
+        invalid(dx, dir, ts, f, "longer than the peer's MAX_FRAME_SIZE (§4.2)");
+    if (f->type == H2F_DATA && f->stream == 0)
+        invalid(dx, dir, ts, f, "DATA on stream 0");
+    if (parsed_whole(f))
+        return;
+    if (d->block.active) {
+        invalid(dx, dir, ts, f, "a CONTINUATION was due (§6.10)");
+        block_reset(&d->block);
+        d->hpack_broken = true;
+    }
+    if (f->type == H2F_HEADERS || f->type == H2F_CONTINUATION || f->type == H2F_PUSH_PROMISE)
+        d->hpack_broken = true; /* a header block too big to decode here */
+}
+
+static size_t step(struct http2 *h, struct dissect *dx, enum dir dir, const uint8_t *p,
+                   size_t n, ts_us_t ts)
+{
+    struct h2_dir *d = &h->d[dir];
+    switch (d->state) {
+    case H2S_PREFACE: {
+        size_t k = n < PREFACE_LEN ? n : PREFACE_LEN;
+        if (memcmp(p, preface, k) != 0) {
+            FINDING(dx, H2C_CLIENT_PREFACE_MISSING, dir, ts,
+                    "the client's first bytes are not the HTTP/2 connection preface");
+            d->state = H2S_LOST;
+            return n;
+        }
+        if (k < PREFACE_LEN)
+            return 0;
+        struct h2_info *h2 = info(dx);
+        if (h2)
+            h2->client_preface = true;
+        d->state = H2S_FRAME;
+        return PREFACE_LEN;
+    }
+    case H2S_FRAME: {
+        if (n < FRAME_HEADER_LEN)
+            return 0;
+        struct frame f = {
+            .len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2],
+            .type = p[3], .flags = p[4],
+            .stream = ((uint32_t)p[5] << 24 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 8 |
+                       p[8]) & 0x7FFFFFFFu,
+        };
+        bool whole = parsed_whole(&f);
+        if (whole && n < FRAME_HEADER_LEN + f.len)
+            return 0; /* wait for the rest; nothing was looked at yet */
+        frame_begin(h, dx, dir, &f, ts);
+        if (!whole) {
+            d->skip = f.len;
+            d->state = f.len ? H2S_SKIP : H2S_FRAME;
+            return FRAME_HEADER_LEN;
+        }
+        f.payload = p + FRAME_HEADER_LEN;
+        frame_whole(h, dx, dir, &f, ts);
+        return FRAME_HEADER_LEN + f.len;
+    }
+    case H2S_SKIP: {
+        size_t k = n < d->skip ? n : d->skip;
+        d->skip -= (uint32_t)k;
+        if (d->skip == 0)
+            d->state = H2S_FRAME;
+        return k;
+    }
+    case H2S_LOST:
+        return n;
+    }
+    return n;
+}
+
+/* ---- the dissector interface ---- */
+
+static size_t h2_data(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
+                      ts_us_t ts)
+{
+    struct http2 *h = state;
+    size_t used = 0;
+    while (used < n) {
+        size_t k = step(h, dx, dir, p + used, n - used, ts);
+        if (k == 0)
+            break;
+        used += k;
+    }
+    return used;
+}
+
+static void h2_gap(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)
+{
+    struct http2 *h = state;
+    struct h2_dir *d = &h->d[dir];
+    (void)dx;
+    (void)ts;
+    if (d->state == H2S_SKIP && len <= d->skip) {
+        d->skip -= (uint32_t)len; /* inside a DATA payload: framing survives */
+        if (d->skip == 0)
+            d->state = H2S_FRAME;
+        return;
+    }
+    /* a lost header block desynchronises HPACK for good; framing is lost too */
+    d->state = H2S_LOST;
+    d->hpack_broken = true;
+}
+
+static void *h2_create(struct dissect *dx)
+{
+    struct http2 *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    for (int d = 0; d < 2; d++) {
+        h->d[d].max_frame_size = DEFAULT_MAX_FRAME;
+        h->d[d].state = d == DIR_C2S ? H2S_PREFACE : H2S_FRAME;
+        if (nghttp2_hd_inflate_new(&h->d[d].hpack) != 0)
+            h->d[d].hpack = NULL;
+    }
+    h->client_push_enabled = true; /* until the client's SETTINGS says otherwise */
+    struct session *s = dissect_session(dx);
+    if (s && s->transition == TRANSITION_H2C && s->response && s->response->status == 101) {
+        h->upgraded = true;
+        struct h2_info *h2 = session_h2(s);
+        const struct http_head *req = s->request;
+        if (req) {
+            /* RFC 7540 §3.2: the upgrade request becomes stream 1 */
+            const struct http_field *host = http_field_get(req, "Host");
+            h->upgrade_path = strdup(req->target);
+            request_add(h2, 1, strdup(req->method), strdup(req->target),
+                        host ? strdup(host->value) : NULL);
+            if (h2)
+                h2->streams++;
+        }
+        h->d[DIR_C2S].highest_stream = 1;
+    } else if (!s || s->transition != TRANSITION_H2C) {
+        ts_us_t ts = dissect_flow(dx)->last_ts;
+        s = dissect_session_begin(dx, ts);
+        if (s) {
+            s->outcome = OUTCOME_PRIOR_KNOWLEDGE;
+            s->transition = TRANSITION_H2C;
+            session_h2(s);
+            session_finding(s, F_H2_PRIOR_KNOWLEDGE, DIR_C2S, ts,
+                            "HTTP/2 started with the connection preface, no upgrade");
+        }
+    }
+    return h;
+}
+
+static void h2_destroy(void *state)
+{
+    struct http2 *h = state;
+    for (int d = 0; d < 2; d++) {
+        if (h->d[d].hpack)
+            nghttp2_hd_inflate_del(h->d[d].hpack);
+        block_reset(&h->d[d].block);
+    }
+    free(h->upgrade_path);
+    free(h);
+}
+
+static enum probe_result h2_probe(const uint8_t *p, size_t n, bool midstream, enum dir *sender)
+{
+    (void)midstream;
+    size_t k = n < PREFACE_LEN ? n : PREFACE_LEN;
+    if (memcmp(p, preface, k) != 0)
+        return PROBE_NO;
+    if (k < PREFACE_LEN)
+        return PROBE_MORE;
+    *sender = DIR_C2S;
+    return PROBE_YES;
+}
+
+static bool h2_upgrade_token(struct span tok)
+{
+    return span_eq_ci(tok, "h2c") || span_eq_ci(tok, "h2");
+}
+
+const struct dissector http2_dissector = {
+    .name = "http2",
+    .proto = PROTO_HTTP2,
+    .probe = h2_probe,
+    .create = h2_create,
+    .destroy = h2_destroy,
+    .data = h2_data,
+    .gap = h2_gap,
+    .transition = TRANSITION_H2C,
+    .upgrade_token = h2_upgrade_token,
+    .upgrade_request = h2c_check_request,
+    .upgrade_response = h2c_check_response,
+};
