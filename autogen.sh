@@ -1,13 +1,13 @@
 #!/bin/sh
 # Generates ./configure. Options:
 #   --deps       first install the build dependencies with apt-get (Debian/Ubuntu, as root)
-#   --test-deps  also install what the test suite drives (tshark, python3, jq, tmux)
+#   --test-deps  also install what the test suite drives (tshark, python3, jq, tmux, ...)
 set -e
 cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libncurses-dev
  zlib1g-dev libssl-dev libnghttp2-dev libjansson-dev check"
-TEST_DEPS="tshark python3 jq tmux tcpdump"
+TEST_DEPS="tshark python3 python3-websockets jq tmux tcpdump procps"
 
 deps=""
 for arg in "$@"; do

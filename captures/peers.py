@@ -76,7 +76,8 @@ def ws_server(port, *opts):
 
 def ws_client(port, *opts):
     """websockets client: text, binary, ping/pong, then close 1000. opts as ws_server, plus
-    big (a large fragmented message and a frame with a 64-bit length)."""
+    big (a large fragmented message and a frame with a 64-bit length), path=/p, hold=SECONDS
+    (wait that long before closing)."""
     import websockets
 
     compression = "deflate" if "deflate" in opts else None
@@ -94,6 +95,9 @@ def ws_client(port, *opts):
             await ws.recv()
             pong = await ws.ping(b"are you there")
             await pong
+            hold = opt_value(opts, "hold")
+            if hold:  # keep the connection open (a live test stops the capture meanwhile)
+                await asyncio.sleep(float(hold))
             if "big" in opts:
                 # a message in three fragments, then one frame of 70000 bytes (64-bit length)
                 await ws.send(["part one, ", "part two, ", "part three"])

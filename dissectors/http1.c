@@ -2,11 +2,13 @@
  * RFC 9112). Frames requests and responses (keep-alive, pipelining, bodies by Content-Length,
  * chunked or close), opens a session for every protocol-switch attempt, and on 101 hands each
  * direction to the chosen protocol at the exact byte after its message. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dissector.h"
+#include "escape.h"
 #include "http1.h"
 #include "http_fields.h"
 
@@ -76,6 +78,27 @@ static bool queue_pop(struct http1 *h, struct h1_request *out)
 }
 
 /* ---- helpers ---- */
+
+/* The ladder's arrow for a request or response head, with the head as its payload. */
+static void head_event(struct session *s, const struct http_head *hd, enum dir dir)
+{
+    if (!session_recording(s))
+        return;
+    char line[200];
+    if (hd->is_request) {
+        char m[32], t[120];
+        escape_buf(m, sizeof m, hd->method, strlen(hd->method), ESCAPE_TERMINAL);
+        escape_buf(t, sizeof t, hd->target, strlen(hd->target), ESCAPE_TERMINAL);
+        snprintf(line, sizeof line, "%s %s", m, t);
+    } else {
+        char r[80];
+        escape_buf(r, sizeof r, hd->reason, strlen(hd->reason), ESCAPE_TERMINAL);
+        snprintf(line, sizeof line, "%d %s", hd->status, r);
+    }
+    int idx = session_event(s, hd->ts, dir, hd->is_request ? EV_HTTP_REQUEST : EV_HTTP_RESPONSE,
+                            "%s", line);
+    session_event_payload(s, idx, hd->raw, hd->raw_len);
+}
 
 static void report_anomalies(struct session *s, const struct http_head *hd, enum dir dir)
 {
@@ -223,6 +246,7 @@ static void on_upgrade_request(struct http1 *h, struct dissect *dx, struct http_
     s->request = req;
     s->outcome = OUTCOME_NO_RESPONSE;
     s->transition = transition_of(p);
+    head_event(s, req, DIR_C2S);
     report_anomalies(s, req, DIR_C2S);
     if (!http_field_has_token(req, "Connection", "upgrade"))
         session_finding(s, F_UPGRADE_CONNECTION_TOKEN_MISSING, DIR_C2S, req->ts,
@@ -314,6 +338,7 @@ static void on_switch(struct http1 *h, struct dissect *dx, struct http_head *res
     }
     s->response = resp;
     s->transition = transition_of(p);
+    head_event(s, resp, DIR_S2C);
     report_anomalies(s, resp, DIR_S2C);
     if (p != PROTO_WEBSOCKET && !http_field_has_token(resp, "Connection", "upgrade"))
         session_finding(s, F_UPGRADE_CONNECTION_TOKEN_MISSING, DIR_S2C, resp->ts,
@@ -369,6 +394,7 @@ static void on_final_response(struct http1 *h, struct dissect *dx, struct http_h
     if (s->transition == TRANSITION_NONE)
         s->transition = transition_of(offered);
     s->response = resp;
+    head_event(s, resp, DIR_S2C);
     report_anomalies(s, resp, DIR_S2C);
     if (resp->status == 426 && !first.p)
         session_finding(s, F_UPGRADE_426_UPGRADE_HEADER_MISSING, DIR_S2C, resp->ts,

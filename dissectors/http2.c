@@ -43,6 +43,7 @@ struct block {
 
 struct h2_dir {
     enum h2_state state;
+    int event;                    /* the ladder event of the current frame, -1 if none */
     uint32_t skip;                /* payload bytes of a skipped frame still to come */
     bool first_frame_done;
     uint32_t max_frame_size;      /* what the receiving peer allows */
@@ -129,9 +130,16 @@ static void header_problem(struct dissect *dx, struct block *b, enum dir dir, ts
 }
 
 static void on_header(struct dissect *dx, struct block *b, enum dir dir, const nghttp2_nv *nv,
-                      ts_us_t ts)
+                      ts_us_t ts, int event)
 {
     const char *name = (const char *)nv->name, *value = (const char *)nv->value;
+    struct session *s = dissect_session(dx);
+    if (event >= 0) { /* the ladder shows the decoded header list as the payload */
+        session_event_payload(s, event, name, nv->namelen);
+        session_event_payload(s, event, ": ", 2);
+        session_event_payload(s, event, value, nv->valuelen);
+        session_event_payload(s, event, "\n", 1);
+    }
     for (size_t i = 0; i < nv->namelen; i++) {
         if (name[i] >= 'A' && name[i] <= 'Z') {
             header_problem(dx, b, dir, ts, "upper-case field name", nv); /* §8.2.1 */
@@ -224,7 +232,7 @@ static void hpack_feed(struct http2 *h, struct dissect *dx, enum dir dir, const 
         p += rv;
         n -= (size_t)rv;
         if (flags & NGHTTP2_HD_INFLATE_EMIT)
-            on_header(dx, &d->block, dir, &nv, ts);
+            on_header(dx, &d->block, dir, &nv, ts, d->event);
         if (flags & NGHTTP2_HD_INFLATE_FINAL) {
             nghttp2_hd_inflate_end_headers(d->hpack);
             return;
@@ -464,11 +472,35 @@ static bool parsed_whole(const struct frame *f)
     return f->type != H2F_DATA && f->type <= 9 && f->len <= WHOLE_FRAME_MAX;
 }
 
+static void frame_event(struct h2_dir *d, struct dissect *dx, enum dir dir,
+                        const struct frame *f, ts_us_t ts)
+{
+    struct session *s = dissect_session(dx);
+    d->event = -1;
+    if (!session_recording(s))
+        return;
+    char flags[64] = "";
+    bool ack_type = f->type == H2F_SETTINGS || f->type == H2F_PING;
+    if ((f->flags & FLAG_END_STREAM) && !ack_type && (f->type == H2F_DATA ||
+                                                      f->type == H2F_HEADERS))
+        strcat(flags, " END_STREAM");
+    if ((f->flags & FLAG_ACK) && ack_type)
+        strcat(flags, " ACK");
+    if ((f->flags & FLAG_END_HEADERS) && (f->type == H2F_HEADERS ||
+                                          f->type == H2F_PUSH_PROMISE ||
+                                          f->type == H2F_CONTINUATION))
+        strcat(flags, " END_HEADERS");
+    d->event = session_event(s, ts, dir, EV_H2_FRAME, "%s stream=%u%s len=%u",
+                             f->type <= 9 ? h2_frame_kind_name(kind_of(f->type)) : "UNKNOWN",
+                             f->stream, flags, f->len);
+}
+
 /* A frame header: counts it and checks what can be checked before the payload. */
 static void frame_begin(struct http2 *h, struct dissect *dx, enum dir dir,
                         const struct frame *f, ts_us_t ts)
 {
     struct h2_dir *d = &h->d[dir];
+    frame_event(d, dx, dir, f, ts);
     struct h2_info *h2 = info(dx);
     if (h2)
         h2->frames[dir][kind_of(f->type)]++;
@@ -516,6 +548,8 @@ static size_t step(struct http2 *h, struct dissect *dx, enum dir dir, const uint
         struct h2_info *h2 = info(dx);
         if (h2)
             h2->client_preface = true;
+        int ev = session_event(dissect_session(dx), ts, dir, EV_H2_FRAME, "connection preface");
+        session_event_payload(dissect_session(dx), ev, p, PREFACE_LEN);
         d->state = H2S_FRAME;
         return PREFACE_LEN;
     }
@@ -538,11 +572,14 @@ static size_t step(struct http2 *h, struct dissect *dx, enum dir dir, const uint
             return FRAME_HEADER_LEN;
         }
         f.payload = p + FRAME_HEADER_LEN;
+        if (f.type != H2F_HEADERS && f.type != H2F_PUSH_PROMISE && f.type != H2F_CONTINUATION)
+            session_event_payload(dissect_session(dx), d->event, f.payload, f.len);
         frame_whole(h, dx, dir, &f, ts);
         return FRAME_HEADER_LEN + f.len;
     }
     case H2S_SKIP: {
         size_t k = n < d->skip ? n : d->skip;
+        session_event_payload(dissect_session(dx), d->event, p, k);
         d->skip -= (uint32_t)k;
         if (d->skip == 0)
             d->state = H2S_FRAME;
@@ -594,6 +631,7 @@ static void *h2_create(struct dissect *dx)
         return NULL;
     for (int d = 0; d < 2; d++) {
         h->d[d].max_frame_size = DEFAULT_MAX_FRAME;
+        h->d[d].event = -1;
         h->d[d].state = d == DIR_C2S ? H2S_PREFACE : H2S_FRAME;
         if (nghttp2_hd_inflate_new(&h->d[d].hpack) != 0)
             h->d[d].hpack = NULL;

@@ -1,11 +1,13 @@
 /* tls: TLS after an HTTP/1.1 upgrade (RFC 2817) — the upgrade's own checks, then the records
  * both ways: the ClientHello (SNI, ALPN, versions offered) and the ServerHello (version and ALPN
  * chosen) are read; the rest is encrypted and only counted. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dissector.h"
+#include "escape.h"
 #include "http_fields.h"
 #include "tls.h"
 #include "tls_hello.h"
@@ -21,6 +23,7 @@ enum tls_state { TLS_RECORD, TLS_BODY, TLS_LOST };
 
 struct tls_dir {
     enum tls_state state;
+    int event;                     /* the ladder event of the current record, -1 if none */
     uint8_t type;
     uint32_t remaining;            /* body bytes of the current record */
     bool first_record_seen;
@@ -37,6 +40,27 @@ static struct tls_info *info(struct dissect *dx)
 {
     struct session *s = dissect_session(dx);
     return s ? session_tls(s) : NULL;
+}
+
+/* The record's arrow on the ladder says what hello it carried. */
+static void hello_event(struct dissect *dx, int event, enum dir dir, const struct tls_hello *h)
+{
+    char sni[120], alpn[120] = "", buf[16];
+    escape_buf(sni, sizeof sni, h->sni, strlen(h->sni), ESCAPE_TERMINAL);
+    for (unsigned i = 0; i < h->nalpn; i++) {
+        char one[64];
+        escape_buf(one, sizeof one, h->alpn[i], strlen(h->alpn[i]), ESCAPE_TERMINAL);
+        size_t used = strlen(alpn);
+        snprintf(alpn + used, sizeof alpn - used, "%s%s", i ? "," : "", one);
+    }
+    if (dir == DIR_C2S)
+        session_event_relabel(dissect_session(dx), event, "ClientHello SNI=%s ALPN=%s",
+                              sni[0] ? sni : "-", alpn[0] ? alpn : "-");
+    else
+        session_event_relabel(dissect_session(dx), event, "ServerHello %s%s%s",
+                              h->nversions ? tls_version_name(h->versions[h->nversions - 1],
+                                                              buf) : "?",
+                              alpn[0] ? " ALPN=" : "", alpn);
 }
 
 static void fill_from_hello(struct tls_info *t, enum dir dir, const struct tls_hello *h)
@@ -90,6 +114,8 @@ static void handshake_bytes(struct dissect *dx, struct tls_dir *d, enum dir dir,
     struct tls_info *t = info(dx);
     if (parsed && t && !h.retry_request)
         fill_from_hello(t, dir, &h);
+    if (parsed)
+        hello_event(dx, d->event, dir, &h);
     /* after a HelloRetryRequest the real ServerHello follows (RFC 8446 §4.1.4) */
     d->hello_done = !(parsed && h.retry_request);
     free(d->hs);
@@ -127,6 +153,10 @@ static size_t record_header(struct tls *tl, struct dissect *dx, enum dir dir, co
         t->records[dir]++;
         t->bytes[dir] += RECORD_HEADER_LEN + len;
     }
+    static const char *const names[] = { "ChangeCipherSpec", "Alert", "Handshake",
+                                         "ApplicationData", "Heartbeat" };
+    d->event = session_event(s, ts, dir, EV_TLS_RECORD, "%s len=%u",
+                             names[type - CT_CHANGE_CIPHER_SPEC], len);
     d->type = type;
     d->remaining = len;
     d->state = TLS_BODY;
@@ -150,6 +180,7 @@ static size_t tls_data(void *state, struct dissect *dx, enum dir dir, const uint
             continue;
         }
         size_t k = n - used < d->remaining ? n - used : d->remaining;
+        session_event_payload(dissect_session(dx), d->event, p + used, k);
         if (d->type == CT_HANDSHAKE)
             handshake_bytes(dx, d, dir, p + used, k);
         d->remaining -= (uint32_t)k;
@@ -180,6 +211,8 @@ static void *tls_create(struct dissect *dx)
 {
     struct tls *tl = calloc(1, sizeof *tl);
     struct session *s = dissect_session(dx);
+    if (tl)
+        tl->d[0].event = tl->d[1].event = -1;
     if (tl && s)
         session_tls(s);
     return tl;

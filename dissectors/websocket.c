@@ -11,6 +11,7 @@
 
 #include "bytes.h"
 #include "dissector.h"
+#include "escape.h"
 #include "utf8.h"
 #include "websocket.h"
 #include "ws_deflate.h"
@@ -40,6 +41,7 @@ struct ws_dir {
     uint8_t ctl_len;
     bool close_sent;
     bool truncation_reported;
+    int event;                   /* the ladder event of the current frame, -1 if none */
     struct ws_inflater inflater;
     bool inflate_usable;         /* false when deflate is off or its context was lost */
 };
@@ -77,6 +79,7 @@ static void message_bytes(void *user, const uint8_t *p, size_t n)
     struct ws_info *wi = info(c->dx);
     if (wi)
         wi->message_bytes[c->dir] += n;
+    session_event_payload(dissect_session(c->dx), c->d->event, p, n);
     if (c->d->msg_opcode != WS_OP_TEXT || c->d->msg_damaged || c->d->utf8_reported)
         return;
     if (!utf8_feed(&c->d->utf8, p, n)) {
@@ -180,10 +183,30 @@ static bool start_data_frame(struct websocket *ws, struct dissect *dx, enum dir 
     return true;
 }
 
+static void frame_event(struct ws_dir *d, struct dissect *dx, enum dir dir,
+                        const struct ws_frame_header *fh, ts_us_t ts)
+{
+    struct session *s = dissect_session(dx);
+    d->event = -1;
+    if (!session_recording(s))
+        return;
+    char name[16];
+    const char *kind = ws_frame_kind_name(kind_of(fh->opcode));
+    size_t i = 0;
+    for (; kind[i] && i < sizeof name - 1; i++)
+        name[i] = (char)(kind[i] >= 'a' && kind[i] <= 'z' ? kind[i] - 32 : kind[i]);
+    name[i] = '\0';
+    d->event = session_event(s, ts, dir, EV_WS_FRAME, "%s%s%s%s%s len=%llu", name,
+                             fh->fin ? " FIN" : "", fh->masked ? " MASK" : "",
+                             fh->rsv1 ? " RSV1" : "", fh->rsv2 || fh->rsv3 ? " RSV2/3" : "",
+                             (unsigned long long)fh->payload_len);
+}
+
 static void frame_header(struct websocket *ws, struct dissect *dx, enum dir dir,
                          const struct ws_frame_header *fh, ts_us_t ts)
 {
     struct ws_dir *d = &ws->d[dir];
+    frame_event(d, dx, dir, fh, ts);
     struct ws_info *wi = info(dx);
     if (wi) {
         wi->frames[dir][kind_of(fh->opcode)]++;
@@ -232,6 +255,12 @@ static void close_frame(struct ws_dir *d, struct dissect *dx, enum dir dir, ts_u
             FINDING(dx, WS_CLOSE_PAYLOAD_INVALID, dir, ts, "close reason is not valid UTF-8");
     }
     d->close_sent = true;
+    if (d->event >= 0) {
+        char r[64];
+        escape_buf(r, sizeof r, reason, reason_len, ESCAPE_TERMINAL);
+        session_event_relabel(dissect_session(dx), d->event, code < 0 ? "CLOSE (no code)"
+                              : "CLOSE %d%s%s", code, reason_len ? " " : "", r);
+    }
     struct ws_info *wi = info(dx);
     if (!wi)
         return;
@@ -262,8 +291,8 @@ static void frame_payload(struct websocket *ws, struct dissect *dx, enum dir dir
 {
     struct ws_dir *d = &ws->d[dir];
     bool control = ws_opcode_is_control(d->fh.opcode);
-    bool needed = control || (d->data_frame && (d->msg_opcode == WS_OP_TEXT ||
-                                                d->msg_compressed));
+    bool needed = control || d->event >= 0 ||
+                  (d->data_frame && (d->msg_opcode == WS_OP_TEXT || d->msg_compressed));
     if (!needed) {
         struct ws_info *wi = info(dx);
         if (wi && d->data_frame)
@@ -284,8 +313,11 @@ static void frame_payload(struct websocket *ws, struct dissect *dx, enum dir dir
             size_t room = sizeof d->ctl - d->ctl_len, keep = k < room ? k : room;
             memcpy(d->ctl + d->ctl_len, clear, keep);
             d->ctl_len = (uint8_t)(d->ctl_len + keep);
-        } else {
+            session_event_payload(dissect_session(dx), d->event, clear, k);
+        } else if (d->data_frame) {
             message_data(&c, clear, k);
+        } else {
+            session_event_payload(dissect_session(dx), d->event, clear, k);
         }
         d->offset += k;
         p += k;
@@ -439,6 +471,7 @@ static void *ws_create(struct dissect *dx)
     struct websocket *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
+    ws->d[0].event = ws->d[1].event = -1;
     struct session *s = dissect_session(dx);
     if (!s || s->transition != TRANSITION_WEBSOCKET) {
         /* reached without a handshake: the capture began after it */

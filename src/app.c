@@ -1,11 +1,14 @@
-/* app: opening the input, the packet loop, finishing (see app.h). */
+/* app: opening the input, the packet loop, the UI thread split, finishing (see app.h). */
 #include "app.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
+#include "privdrop.h"
 #include "stats.h"
+#include "ui/ui.h"
 
 #define EXPIRE_EVERY_US 1000000u   /* how often idle flows are looked for (packet time) */
 #define LIVE_READ_TIMEOUT_MS 100
@@ -43,24 +46,90 @@ static bool open_input(struct app *a)
     return ok;
 }
 
+/* ---- where sessions go ---- */
+
+static void on_session_begin(void *app, struct session *s)
+{
+    struct app *a = app;
+    if (a->ui)
+        store_begin(&a->store, s); /* the capture thread holds the store lock */
+}
+
+static void on_session(void *app, struct session *s)
+{
+    struct app *a = app;
+    bool chosen = options_chosen(a->opt, s);
+    if (a->export)
+        export_session_end(a->export, s, chosen);
+    if (chosen)
+        output_session(&a->output, s);
+    if (!a->ui || !store_end(&a->store, s))
+        session_free(s);
+}
+
+static uint64_t next_session_id(void *app)
+{
+    struct app *a = app;
+    return ++a->last_session_id;
+}
+
+/* ---- the packet loop ---- */
+
+static void lock(struct app *a)
+{
+    if (a->ui)
+        store_lock(&a->store);
+}
+
+static void unlock(struct app *a)
+{
+    if (a->ui) {
+        store_touch(&a->store);
+        store_unlock(&a->store);
+    }
+}
+
+/* What the status bar shows (the caller holds the lock). */
+static void publish_status(struct app *a)
+{
+    struct app_status *st = &a->status_bar;
+    st->packets = a->worker.count.packets;
+    st->bytes = a->worker.count.bytes;
+    st->flows = a->worker.flows.stats.active;
+    st->memory = worker_memory(&a->worker);
+    uint64_t ifdrop;
+    st->pcap_stats = capture_drops(&a->cap, &st->pcap_received, &st->pcap_dropped, &ifdrop);
+}
+
 /* Reads until the end, a stop request, -c COUNT, or an unreadable record. */
 static void packet_loop(struct app *a)
 {
     struct packet pkt;
-    ts_us_t next_expire = 0;
+    ts_us_t next_expire = 0, next_status = 0;
     uint64_t seen = 0;
     while (!a->stop) {
         enum capture_status st = capture_next(&a->cap, &pkt);
         if (st == CAPTURE_PACKET) {
+            lock(a);
             worker_packet(&a->worker, &pkt);
             if (pkt.ts >= next_expire) {
                 worker_expire(&a->worker, pkt.ts);
                 next_expire = pkt.ts + EXPIRE_EVERY_US;
             }
+            if (a->ui && (pkt.number & 255) == 0) /* the status bar, now and then */
+                publish_status(a);
+            unlock(a);
             if (a->opt->count && ++seen >= a->opt->count)
                 break;
         } else if (st == CAPTURE_TIMEOUT) {
-            worker_expire(&a->worker, wall_clock_us());
+            ts_us_t now = wall_clock_us();
+            lock(a);
+            worker_expire(&a->worker, now);
+            if (now >= next_status) {
+                publish_status(a);
+                next_status = now + 1000000u;
+            }
+            unlock(a);
         } else if (st == CAPTURE_ERROR) {
             fprintf(stderr, "upscope: %s; the %llu records before it were processed\n",
                     a->cap.err, (unsigned long long)a->cap.records);
@@ -70,18 +139,107 @@ static void packet_loop(struct app *a)
             break; /* end of file, or stopped */
         }
     }
+    lock(a);
+    publish_status(a);
+    worker_finish(&a->worker); /* open sessions end here, marked incomplete */
+    a->status_bar.input_done = true;
+    unlock(a);
 }
 
-static void on_session(void *app, struct session *s)
+static void *capture_thread_main(void *arg)
 {
-    struct app *a = app;
-    output_session(&a->output, s);
+    packet_loop(arg);
+    return NULL;
 }
 
-static uint64_t next_session_id(void *app)
+/* ---- setting up and tearing down ---- */
+
+static bool want_ui(const struct options *o)
 {
-    struct app *a = app;
-    return ++a->last_session_id;
+    if (o->ui)
+        return true;
+    bool json_stdout = o->json_file && strcmp(o->json_file, "-") == 0;
+    return o->iface && !o->no_ui && !json_stdout && isatty(STDIN_FILENO) &&
+           isatty(STDOUT_FILENO);
+}
+
+static bool open_export(struct app *a)
+{
+    const struct options *o = a->opt;
+    if (!o->pcap_file && !a->ui)
+        return true;
+    struct export_config cfg;
+    export_config_defaults(&cfg);
+    cfg.dlt = a->cap.dlt;
+    cfg.snaplen = o->snaplen;
+    /* without --only the -w file is the spool itself; with it, chosen sessions are copied */
+    cfg.spool_path = o->only.any ? NULL : o->pcap_file;
+    cfg.out_path = o->only.any ? o->pcap_file : NULL;
+    char err[512];
+    a->export = export_open(&cfg, err, sizeof err);
+    if (!a->export)
+        fprintf(stderr, "upscope: %s\n", err);
+    return a->export != NULL;
+}
+
+/* Everything after the capture is open; false if something could not start. */
+static bool start(struct app *a)
+{
+    const struct options *o = a->opt;
+    char err[256];
+    /* tcpdump's order: drop root once the capture is open, before any output file exists */
+    if (o->user && !privdrop_to(o->user, err, sizeof err)) {
+        fprintf(stderr, "upscope: %s\n", err);
+        return false;
+    }
+    a->ui = want_ui(o);
+    if (!output_open(&a->output, o, !a->ui))
+        return false;
+    if (a->ui && !store_init(&a->store, o->max_sessions)) {
+        fprintf(stderr, "upscope: out of memory\n");
+        a->ui = false;
+        return false;
+    }
+    if (!open_export(a))
+        return false;
+    struct worker_config wc = o->worker;
+    wc.record_events = a->ui;
+    struct worker_sink sink = { a, on_session_begin, on_session, next_session_id };
+    if (!worker_init(&a->worker, &wc, a->cap.dlt, &sink)) {
+        fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");
+        return false;
+    }
+    a->worker.export = a->export;
+    return true;
+}
+
+static void print_live_counts(struct app *a)
+{
+    uint64_t recv, drop, ifdrop;
+    if (capture_drops(&a->cap, &recv, &drop, &ifdrop))
+        fprintf(stderr, "upscope: %llu packets captured, %llu received by filter, %llu dropped "
+                "by kernel, %llu dropped by interface\n",
+                (unsigned long long)a->worker.count.packets, (unsigned long long)recv,
+                (unsigned long long)drop, (unsigned long long)ifdrop);
+}
+
+static void run(struct app *a)
+{
+    if (!a->ui) {
+        if (a->cap.live) /* as tcpdump says it: the moment capture really starts */
+            fprintf(stderr, "upscope: listening on %s, link-type %s, snapshot length %d bytes\n",
+                    a->cap.source, capture_linktype_name(&a->cap), a->opt->snaplen);
+        packet_loop(a);
+        return;
+    }
+    if (pthread_create(&a->capture_thread, NULL, capture_thread_main, a) != 0) {
+        fprintf(stderr, "upscope: cannot start the capture thread\n");
+        a->status = EXIT_FATAL;
+        return;
+    }
+    ui_run(a);
+    app_request_stop(a);
+    pthread_join(a->capture_thread, NULL);
 }
 
 int app_run(struct app *a, const struct options *o)
@@ -89,26 +247,22 @@ int app_run(struct app *a, const struct options *o)
     memset(a, 0, sizeof *a);
     a->opt = o;
     a->status = EXIT_OK;
-    if (!output_open(&a->output, o))
+    if (!open_input(a))
         return EXIT_FATAL;
-    if (!open_input(a)) {
-        output_close(&a->output);
-        return EXIT_FATAL;
-    }
-    struct worker_sink sink = { a, on_session, next_session_id };
-    if (!worker_init(&a->worker, &o->worker, a->cap.dlt, &sink)) {
-        fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");
-        worker_free(&a->worker);
-        capture_close(&a->cap);
-        output_close(&a->output);
-        return EXIT_FATAL;
-    }
-    packet_loop(a);
-    worker_finish(&a->worker);
-    if (o->stats)
+    bool started = start(a);
+    if (started)
+        run(a);
+    else
+        a->status = EXIT_FATAL;
+    if (started && o->stats)
         stats_print(stderr, &a->worker, &a->cap);
+    if (started && a->cap.live)
+        print_live_counts(a);
     worker_free(&a->worker);
     capture_close(&a->cap);
+    export_close(a->export);
+    if (a->ui)
+        store_destroy(&a->store);
     if (!output_close(&a->output) && a->status == EXIT_OK)
         a->status = EXIT_FATAL;
     if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on)

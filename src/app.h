@@ -1,14 +1,22 @@
-/* app: the run — owns the capture, the worker and the outputs for one invocation, and drives
- * the packet loop from first packet to final counters. main.c only parses the command line and
- * calls app_run(). */
+/* app: the run — owns the capture, the worker, the outputs, the pcap export and (with the UI)
+ * the session store for one invocation, and drives the packet loop from first packet to final
+ * counters. main.c only parses the command line and calls app_run().
+ *
+ * Without the UI everything happens in one thread. With it, a capture thread runs the packet
+ * loop while the main thread runs the UI; they share the store, whose lock the capture thread
+ * holds only while it processes a packet. */
 #ifndef UPSCOPE_APP_H
 #define UPSCOPE_APP_H
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 
 #include "capture.h"
 #include "options.h"
 #include "output.h"
+#include "pcap_export.h"
+#include "store.h"
 #include "worker.h"
 
 /* Exit statuses (documented in upscope.1). */
@@ -19,13 +27,26 @@ enum {
     EXIT_FINDINGS = 3,       /* --fail-on: a finding of that severity or worse was seen */
 };
 
+/* Counters the capture thread publishes for the UI's status bar (under the store lock). */
+struct app_status {
+    uint64_t packets, bytes, flows, memory;
+    uint64_t pcap_received, pcap_dropped;
+    bool pcap_stats;             /* live: the two above are meaningful */
+    bool input_done;             /* the file was read to its end, or capture stopped */
+};
+
 struct app {
     const struct options *opt;
     struct capture cap;
     struct worker worker;
     struct output output;
+    struct export *export;       /* NULL unless -w or the UI */
+    bool ui;
+    struct store store;          /* valid when ui */
+    struct app_status status_bar;
     uint64_t last_session_id;
-    volatile sig_atomic_t stop;   /* set from a signal handler */
+    pthread_t capture_thread;
+    volatile sig_atomic_t stop;  /* set from a signal handler or the UI */
     int status;
 };
 

@@ -144,6 +144,12 @@ bool capture_drops(struct capture *c, uint64_t *received, uint64_t *dropped,
     return true;
 }
 
+const char *capture_linktype_name(const struct capture *c)
+{
+    const char *n = pcap_datalink_val_to_name(c->dlt);
+    return n ? n : "unknown";
+}
+
 void *capture_handle(struct capture *c)
 {
     return c->pcap;

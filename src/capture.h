@@ -62,6 +62,9 @@ void capture_stop(struct capture *c);
 bool capture_drops(struct capture *c, uint64_t *received, uint64_t *dropped,
                    uint64_t *if_dropped);
 
+/* The link type's name, e.g. "EN10MB". */
+const char *capture_linktype_name(const struct capture *c);
+
 /* The raw pcap_t, for writing packets out in the same link type. */
 void *capture_handle(struct capture *c);
 

@@ -319,6 +319,10 @@ struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
     if (dx->session) {
         dx->ctx->stats.sessions++;
         dx->sessions++;
+        if (dx->ctx->record_events)
+            session_events_enable(dx->session);
+        if (dx->ctx->on_session_begin)
+            dx->ctx->on_session_begin(dx->ctx->app, dx, dx->session);
     }
     return dx->session;
 }

@@ -31,7 +31,9 @@ struct dispatch_ctx {
     void *app;                        /* passed to the callbacks below */
     /* Where sessions go when they end (it owns them from then on), and their numbering. */
     void (*on_session)(void *app, struct dissect *dx, struct session *s);
+    void (*on_session_begin)(void *app, struct dissect *dx, struct session *s);
     uint64_t (*next_session_id)(void *app);
+    bool record_events;               /* sessions keep their event history (for the UI) */
     struct dispatch_stats stats;
 };
 

@@ -59,6 +59,7 @@ struct flow {
     uint64_t bytes[2];               /* IP bytes per sending side */
     struct reasm_dir stream[2];      /* per sending side */
     struct conn *conn;               /* dissection state, owned by the caller; NULL until data */
+    void *export;                    /* pcap_export's state for this flow, when exporting */
 };
 
 struct flow_stats {

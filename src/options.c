@@ -19,6 +19,9 @@ enum {
     OPT_FAIL_ON,
     OPT_LIST_FINDINGS,
     OPT_ALL,
+    OPT_ONLY,
+    OPT_UI,
+    OPT_MAX_SESSIONS,
 };
 
 static const char usage_text[] =
@@ -35,10 +38,16 @@ static const char usage_text[] =
     "  -s SNAPLEN           bytes captured per packet (default 262144)\n"
     "  -B KIB               kernel capture buffer size in KiB\n"
     "  -c COUNT             stop after COUNT packets\n"
+    "  -Z USER              drop root privileges to USER once the capture is open\n"
     "  filter               a BPF filter expression, as with tcpdump\n"
     "\n"
     "Output:\n"
+    "      --ui             the interactive UI (the default for -i on a terminal)\n"
+    "  -N, --no-ui          no UI: print each session's summary as it completes\n"
     "  -j FILE              write NDJSON reports, one line per session ('-' for stdout)\n"
+    "  -w FILE              write the packets of the reported sessions' connections (pcap)\n"
+    "      --only=LIST      report only these sessions: websocket, h2c, tls (any of), and\n"
+    "                       findings, errors, switched (all of), comma-separated\n"
     "  -q, --quiet          no per-session summary\n"
     "      --all            report every TCP connection that carried data, not only\n"
     "                       upgrade attempts (with nDPI's protocol, TLS SNI/ALPN)\n"
@@ -53,6 +62,7 @@ static const char usage_text[] =
     "      --max-flows=N        connections tracked at once; the least recently seen is\n"
     "                           evicted beyond this (default 500000)\n"
     "      --reasm-queue=KIB    out-of-order bytes held per direction (default 1024)\n"
+    "      --max-sessions=N     sessions the UI keeps; the oldest ended go first (default 10000)\n"
     "\n"
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
@@ -72,6 +82,10 @@ static const struct option long_opts[] = {
     { "fail-on", required_argument, NULL, OPT_FAIL_ON },
     { "list-findings", no_argument, NULL, OPT_LIST_FINDINGS },
     { "all", no_argument, NULL, OPT_ALL },
+    { "only", required_argument, NULL, OPT_ONLY },
+    { "ui", no_argument, NULL, OPT_UI },
+    { "no-ui", no_argument, NULL, 'N' },
+    { "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -89,6 +103,50 @@ static bool parse_number(const char *opt, const char *s, uint64_t min, uint64_t 
     }
     *out = v;
     return true;
+}
+
+static bool parse_only(struct only *only, const char *arg)
+{
+    char *copy = strdup(arg), *save = NULL;
+    bool ok = copy != NULL;
+    only->any = true;
+    for (char *w = copy ? strtok_r(copy, ",", &save) : NULL; w && ok;
+         w = strtok_r(NULL, ",", &save)) {
+        int t = -1;
+        for (int i = 1; i < TRANSITION_COUNT; i++)
+            if (strcmp(w, transition_name((enum transition)i)) == 0)
+                t = i;
+        if (t > 0) {
+            only->transition[t] = true;
+            only->transitions_listed = true;
+        } else if (strcmp(w, "findings") == 0) {
+            only->findings = true;
+        } else if (strcmp(w, "errors") == 0) {
+            only->errors = true;
+        } else if (strcmp(w, "switched") == 0) {
+            only->switched = true;
+        } else {
+            fprintf(stderr, "upscope: --only: '%s' is none of websocket, h2c, tls, findings, "
+                            "errors, switched\n", w);
+            ok = false;
+        }
+    }
+    free(copy);
+    return ok;
+}
+
+bool options_chosen(const struct options *o, const struct session *s)
+{
+    const struct only *on = &o->only;
+    if (!on->any)
+        return true;
+    if (on->transitions_listed && !on->transition[s->transition])
+        return false;
+    if (on->findings && s->nfindings == 0)
+        return false;
+    if (on->errors && s->severity_count[SEV_ERROR] == 0)
+        return false;
+    return !on->switched || s->outcome == OUTCOME_SWITCHED;
 }
 
 static char *join_args(int n, char **args)
@@ -115,6 +173,7 @@ static void set_defaults(struct options *o)
     o->snaplen = 262144;
     o->color = COLOR_AUTO;
     o->fail_on = -1;
+    o->max_sessions = 10000;
     worker_config_defaults(&o->worker);
 }
 
@@ -129,6 +188,14 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case 'p': o->promisc = false; return true;
     case 'q': o->quiet = true; return true;
     case 'j': o->json_file = arg; return true;
+    case 'w': o->pcap_file = arg; return true;
+    case 'N': o->no_ui = true; return true;
+    case 'Z': o->user = arg; return true;
+    case OPT_UI: o->ui = true; return true;
+    case OPT_ONLY: return parse_only(&o->only, arg);
+    case OPT_MAX_SESSIONS:
+        if (!parse_number("--max-sessions", arg, 1, 1u << 24, &v)) return false;
+        o->max_sessions = (uint32_t)v; return true;
     case OPT_FAIL_ON: {
         enum severity sev;
         if (!severity_parse(arg, &sev)) {
@@ -176,7 +243,7 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
     set_defaults(o);
     int c;
     opterr = 1;
-    while ((c = getopt_long(argc, argv, "r:i:Dps:B:c:j:qhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:Dps:B:c:j:w:NZ:qhV", long_opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(usage_text, stdout);
             return OPTIONS_EXIT_OK;
@@ -203,6 +270,14 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
     if (!o->read_file == !o->iface) {
         fprintf(stderr, "upscope: give exactly one of -r FILE or -i IFACE\n"
                         "Try 'upscope --help' for more information.\n");
+        return OPTIONS_EXIT_USAGE;
+    }
+    if (o->ui && o->no_ui) {
+        fprintf(stderr, "upscope: --ui and --no-ui contradict each other\n");
+        return OPTIONS_EXIT_USAGE;
+    }
+    if (o->ui && o->json_file && strcmp(o->json_file, "-") == 0) {
+        fprintf(stderr, "upscope: the UI needs the terminal: write -j to a file\n");
         return OPTIONS_EXIT_USAGE;
     }
     if (optind < argc) {

@@ -7,9 +7,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "session.h"
 #include "worker.h"
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+/* --only: which sessions the outputs report. A session is chosen when it has one of the listed
+ * transitions (if any are listed) and every listed property. */
+struct only {
+    bool any;                    /* --only was given */
+    bool transition[TRANSITION_COUNT];
+    bool transitions_listed;
+    bool findings, errors, switched;
+};
 
 struct options {
     const char *read_file;       /* -r */
@@ -21,6 +31,12 @@ struct options {
     uint64_t count;              /* -c: stop after this many packets (0: no limit) */
     bool stats;                  /* --stats */
     const char *json_file;       /* -j: NDJSON reports ("-" for stdout) */
+    const char *pcap_file;       /* -w: the packets of the reported sessions */
+    struct only only;            /* --only */
+    bool ui;                     /* --ui */
+    bool no_ui;                  /* -N, --no-ui */
+    const char *user;            /* -Z: drop root privileges to this user */
+    uint32_t max_sessions;       /* --max-sessions: sessions the UI keeps */
     int fail_on;                 /* --fail-on: exit 3 at this severity or worse; -1 off */
     bool quiet;                  /* -q: no text summary */
     enum color_mode color;       /* --color */
@@ -36,5 +52,8 @@ enum options_result {
 
 enum options_result options_parse(struct options *o, int argc, char **argv);
 void options_free(struct options *o);
+
+/* Does --only choose this session? (true when --only was not given) */
+bool options_chosen(const struct options *o, const struct session *s);
 
 #endif

@@ -19,7 +19,7 @@ static bool want_color(const struct options *opt, FILE *f)
     return (!no || !no[0]) && isatty(fileno(f));
 }
 
-bool output_open(struct output *o, const struct options *opt)
+bool output_open(struct output *o, const struct options *opt, bool text)
 {
     memset(o, 0, sizeof *o);
     o->worst = -1;
@@ -35,7 +35,7 @@ bool output_open(struct output *o, const struct options *opt)
         o->json_owned = true;
     }
     /* the summary never shares standard output with the NDJSON stream */
-    o->text = opt->quiet || json_stdout ? NULL : stdout;
+    o->text = !text || opt->quiet || json_stdout ? NULL : stdout;
     o->color = o->text && want_color(opt, o->text);
     return true;
 }
@@ -49,13 +49,14 @@ void output_session(struct output *o, struct session *s)
     int w = session_worst(s);
     if (w > o->worst)
         o->worst = w;
-    if (o->text)
+    if (o->text) {
         report_text_session(o->text, s, o->color);
+        fflush(o->text); /* live: each session as it completes, also through a pipe */
+    }
     if (o->json && !o->json_failed && !report_json_write(o->json, s)) {
         fprintf(stderr, "upscope: writing the NDJSON report failed: %s\n", strerror(errno));
         o->json_failed = true;
     }
-    session_free(s);
 }
 
 static void print_tally(const struct output *o)

@@ -1,5 +1,6 @@
 /* output: where sessions go when they end — the text summary, the NDJSON file, and the tally
- * behind the closing line and --fail-on. Owns the sessions it is given (and frees them). */
+ * behind the closing line and --fail-on. It reads the sessions it is given; their owner frees
+ * them. */
 #ifndef UPSCOPE_OUTPUT_H
 #define UPSCOPE_OUTPUT_H
 
@@ -21,8 +22,9 @@ struct output {
     int worst;                   /* worst severity seen, -1 if none */
 };
 
-/* Opens -j FILE and decides on colour. False with a message printed on failure. */
-bool output_open(struct output *o, const struct options *opt);
+/* Opens -j FILE and decides on colour; text: whether the summary may use standard output
+ * (not while the UI owns the terminal). False with a message printed on failure. */
+bool output_open(struct output *o, const struct options *opt, bool text);
 
 void output_session(struct output *o, struct session *s);
 

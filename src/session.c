@@ -102,7 +102,115 @@ struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts)
     s->server_ip = f->key.addr[sv];
     s->server_port = f->key.port[sv];
     s->start = s->end = ts;
+    s->key = f->key;
+    s->spool_first = s->spool_end = -1;
     return s;
+}
+
+/* ---- the event history ---- */
+
+void session_events_enable(struct session *s)
+{
+    if (s->events)
+        return;
+    s->events = calloc(1, sizeof *s->events);
+    if (s->events)
+        s->events->last[0] = s->events->last[1] = -1;
+}
+
+int session_event(struct session *s, ts_us_t ts, int dir, enum session_event_kind kind,
+                  const char *fmt, ...)
+{
+    struct session_events *ev = s ? s->events : NULL;
+    if (!ev)
+        return -1;
+    if (ev->n == ev->cap) {
+        uint32_t cap = ev->cap ? ev->cap * 2 : 32;
+        struct session_event *nv = ev->n < SESSION_MAX_EVENTS
+                                 ? realloc(ev->v, (cap < SESSION_MAX_EVENTS ? cap
+                                                   : SESSION_MAX_EVENTS) * sizeof *nv)
+                                 : NULL;
+        if (!nv) {
+            ev->dropped++;
+            return -1;
+        }
+        ev->v = nv;
+        ev->cap = cap < SESSION_MAX_EVENTS ? cap : SESSION_MAX_EVENTS;
+    }
+    struct session_event *e = &ev->v[ev->n];
+    memset(e, 0, sizeof *e);
+    e->ts = ts;
+    e->dir = (uint8_t)(dir < 0 ? DIR_C2S : dir);
+    e->kind = (uint8_t)kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->label, sizeof e->label, fmt, ap);
+    va_end(ap);
+    if (dir >= 0)
+        ev->last[dir] = (int)ev->n;
+    return (int)ev->n++;
+}
+
+void session_event_payload(struct session *s, int idx, const void *p, size_t n)
+{
+    struct session_events *ev = s ? s->events : NULL;
+    if (!ev || idx < 0 || (uint32_t)idx >= ev->n)
+        return;
+    struct session_event *e = &ev->v[idx];
+    e->full_len += n;
+    size_t room = EVENT_PAYLOAD_MAX - e->payload_len;
+    if (SESSION_PAYLOAD_MAX - ev->payload_bytes < room)
+        room = SESSION_PAYLOAD_MAX - ev->payload_bytes;
+    if (n > room)
+        n = room;
+    if (n == 0)
+        return;
+    if (!e->payload && !(e->payload = malloc(EVENT_PAYLOAD_MAX)))
+        return;
+    memcpy(e->payload + e->payload_len, p, n);
+    e->payload_len += (uint32_t)n;
+    ev->payload_bytes += n;
+}
+
+void session_event_relabel(struct session *s, int idx, const char *fmt, ...)
+{
+    struct session_events *ev = s ? s->events : NULL;
+    if (!ev || idx < 0 || (uint32_t)idx >= ev->n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev->v[idx].label, sizeof ev->v[idx].label, fmt, ap);
+    va_end(ap);
+}
+
+/* Marks a finding on the latest event of its direction (or of either, for the connection). */
+static void mark_event(struct session *s, enum finding_id id, int dir)
+{
+    struct session_events *ev = s->events;
+    if (!ev)
+        return;
+    int idx = dir >= 0 ? ev->last[dir] : (ev->last[0] > ev->last[1] ? ev->last[0] : ev->last[1]);
+    if (idx < 0)
+        return;
+    uint16_t *slots = ev->v[idx].findings;
+    for (int i = 0; i < EVENT_FINDINGS; i++) {
+        if (slots[i] == id + 1)
+            return;
+        if (slots[i] == 0) {
+            slots[i] = (uint16_t)(id + 1);
+            return;
+        }
+    }
+}
+
+static void events_free(struct session_events *ev)
+{
+    if (!ev)
+        return;
+    for (uint32_t i = 0; i < ev->n; i++)
+        free(ev->v[i].payload);
+    free(ev->v);
+    free(ev);
 }
 
 struct ws_info *session_ws(struct session *s)
@@ -179,6 +287,7 @@ void session_free(struct session *s)
     http_head_free(s->request);
     http_head_free(s->response);
     ws_info_free(s->ws);
+    events_free(s->events);
     h2_info_free(s->h2);
     tls_info_free(s->tls);
     for (uint32_t i = 0; i < s->nfindings; i++)
@@ -196,6 +305,7 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    mark_event(s, id, dir);
     struct session_finding *first_of_kind = NULL;
     unsigned kinds = 0;
     for (uint32_t i = 0; i < s->nfindings; i++) {

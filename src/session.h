@@ -134,6 +134,38 @@ struct ndpi_info {
     char alpn[96];                     /* TLS ALPN offered, comma-separated */
 };
 
+/* The ladder: what happened on the connection, in order, with the findings each step raised.
+ * Recorded only when someone will look (the UI); capped, with exact counts of what was left
+ * out. */
+enum session_event_kind { EV_HTTP_REQUEST, EV_HTTP_RESPONSE, EV_WS_FRAME, EV_H2_FRAME,
+                          EV_TLS_RECORD, EV_NOTE, EV_KIND_COUNT };
+
+#define SESSION_MAX_EVENTS 4096
+#define EVENT_PAYLOAD_MAX 1024            /* bytes kept per event */
+#define SESSION_PAYLOAD_MAX (1u << 20)    /* bytes kept per session */
+#define EVENT_FINDINGS 4
+
+struct session_event {
+    ts_us_t ts;
+    uint8_t dir;                       /* enum dir */
+    uint8_t kind;                      /* enum session_event_kind */
+    uint16_t findings[EVENT_FINDINGS]; /* finding id + 1, 0 = none */
+    char label[112];                   /* "TEXT FIN MASK len=13" (from the dissector; may hold
+                                        * escaped wire text) */
+    uint8_t *payload;                  /* the first bytes, as the application sees them
+                                        * (unmasked, decompressed, decoded headers) */
+    uint32_t payload_len;
+    uint64_t full_len;                 /* the payload's real length */
+};
+
+struct session_events {
+    struct session_event *v;
+    uint32_t n, cap;
+    uint64_t dropped;                  /* events past SESSION_MAX_EVENTS */
+    uint64_t payload_bytes;            /* kept, all events */
+    int last[2];                       /* latest event per direction, -1 if none */
+};
+
 struct session_finding {
     enum finding_id id;
     int dir;                           /* DIR_C2S, DIR_S2C, or -1 for the connection */
@@ -167,6 +199,10 @@ struct session {
     struct h2_info *h2;
     struct tls_info *tls;
     struct ndpi_info ndpi;
+    struct session_events *events;     /* NULL unless the history is recorded */
+    /* where its connection's packets are in the export spool (pcap_export.c) */
+    struct flow_key key;
+    int64_t spool_first, spool_end;    /* byte range; -1 if none */
     struct session_finding findings[SESSION_MAX_FINDINGS];
     uint32_t nfindings, findings_dropped;
     uint32_t severity_count[SEV_COUNT];
@@ -182,7 +218,29 @@ struct ws_info *session_ws(struct session *s);
 struct h2_info *session_h2(struct session *s);
 struct tls_info *session_tls(struct session *s);
 
-/* Records a finding. The same id, direction and message again only raises its count. */
+/* Is the event history being recorded? (Dissectors skip the work of events otherwise.) */
+static inline bool session_recording(const struct session *s)
+{
+    return s && s->events;
+}
+
+/* Starts recording the event history (before the first event). */
+void session_events_enable(struct session *s);
+
+/* Adds an event; returns its index, or -1 if not recorded. The label is formatted text (pass
+ * wire bytes only through escape first). */
+int session_event(struct session *s, ts_us_t ts, int dir, enum session_event_kind kind,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Appends payload bytes to event idx (up to the caps); `full` counts every byte offered. */
+void session_event_payload(struct session *s, int idx, const void *p, size_t n);
+
+/* Rewrites the label of event idx (e.g. once a close code is known). */
+void session_event_relabel(struct session *s, int idx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records a finding. The same id, direction and message again only raises its count. When the
+ * history is recorded, the finding is marked on the direction's latest event. */
 void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -24,6 +24,7 @@ void worker_config_defaults(struct worker_config *cfg)
     cfg->dissect_buffer_cap = 64u << 10;
     cfg->ndpi_packets = 32;
     cfg->report_all = false;
+    cfg->record_events = false;
 }
 
 /* ---- reassembly callbacks: user is the flow, dir the sending key endpoint ---- */
@@ -99,6 +100,8 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end why)
     struct worker *w = user;
     if (!f->closed)
         conn_finish(w, f, f->last_ts, why != FLOW_END_CLOSED);
+    if (w->export)
+        export_flow_end(w->export, f);
 }
 
 /* nDPI's TLS metadata, for connections upscope's own TLS parser never saw (--all). */
@@ -131,6 +134,15 @@ static void on_session(void *user, struct dissect *dx, struct session *s)
     w->sink.on_session(w->sink.app, s);
 }
 
+static void on_session_begin(void *user, struct dissect *dx, struct session *s)
+{
+    struct worker *w = user;
+    if (w->export)
+        export_session_begin(w->export, dx->flow, s);
+    if (w->sink.on_session_begin)
+        w->sink.on_session_begin(w->sink.app, s);
+}
+
 static uint64_t next_session_id(void *user)
 {
     struct worker *w = user;
@@ -152,7 +164,9 @@ bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
                    cfg->reasm_history);
     dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, PROBE_LIMIT, w);
     w->dispatch.on_session = on_session;
+    w->dispatch.on_session_begin = on_session_begin;
     w->dispatch.next_session_id = next_session_id;
+    w->dispatch.record_events = cfg->record_events;
     return flow_table_init(&w->flows, cfg->max_flows, cfg->idle_timeout, cfg->closed_timeout,
                            on_flow_end, w);
 }
@@ -173,6 +187,8 @@ static void process_tcp(struct worker *w, struct packet *pkt)
     }
     if (!f)
         return;
+    if (w->export)
+        export_packet(w->export, f, pkt);
     f->pkts[side]++;
     f->bytes[side] += pkt->ip_len;
     struct conn *c = f->conn;

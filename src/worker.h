@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "packet.h"
 #include "classify.h"
+#include "pcap_export.h"
 #include "reasm.h"
 #include "tcp.h"
 
@@ -28,6 +29,7 @@ struct worker_config {
     uint32_t dissect_buffer_cap;   /* unconsumed bytes per direction */
     uint32_t ndpi_packets;         /* packets fed to nDPI per connection at most */
     bool report_all;               /* --all: a session for every connection with payload */
+    bool record_events;            /* sessions keep their event history (the UI) */
 };
 
 struct worker_counters {
@@ -43,6 +45,7 @@ struct worker_counters {
  * (shared by all workers). app is passed back to both, and to dissectors (dissect_app). */
 struct worker_sink {
     void *app;
+    void (*on_session_begin)(void *app, struct session *s);   /* may be NULL */
     void (*on_session)(void *app, struct session *s);
     uint64_t (*next_session_id)(void *app);
 };
@@ -54,6 +57,7 @@ struct worker {
     struct reasm_ctx reasm;
     struct dispatch_ctx dispatch;
     struct classify *classify;
+    struct export *export;         /* pcap export, shared; NULL when not exporting */
     struct worker_sink sink;
     struct decode_stats decode;
     struct tcp_stats tcp;

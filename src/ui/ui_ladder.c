@@ -1,0 +1,182 @@
+/* ui_ladder: a session as a sequence diagram between client and server — the HTTP request and
+ * response, then every frame or record, with the findings each one raised. Enter on an arrow
+ * opens its payload. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_text.h"
+#include "ui_internal.h"
+#include "ui_text.h"
+
+struct ladder_ev {
+    ts_us_t ts;
+    uint8_t dir, kind;
+    uint16_t findings[EVENT_FINDINGS];
+    char label[128];
+};
+
+struct ladder {
+    uint64_t id;
+    struct ladder_ev *ev;
+    size_t n, cap;
+    uint64_t dropped;
+    bool recorded;               /* the session had a history at all */
+    bool gone;
+    char client[96], server[96];
+    struct ui_scroll scroll;
+};
+
+static void ladder_refresh(struct screen *sc, struct ui *ui)
+{
+    struct ladder *ld = sc->state;
+    struct session *s = store_find(&ui->app->store, ld->id);
+    if (!s) {
+        ld->gone = true;
+        return;
+    }
+    char ip[64];
+    report_ip(s->family, &s->client_ip, ip, sizeof ip);
+    snprintf(ld->client, sizeof ld->client, "client %s:%u", ip, s->client_port);
+    report_ip(s->family, &s->server_ip, ip, sizeof ip);
+    snprintf(ld->server, sizeof ld->server, "server %s:%u", ip, s->server_port);
+    const struct session_events *e = s->events;
+    ld->recorded = e != NULL;
+    ld->n = 0;
+    if (!e)
+        return;
+    if (e->n > ld->cap) {
+        struct ladder_ev *nv = realloc(ld->ev, e->n * sizeof *nv);
+        if (!nv)
+            return;
+        ld->ev = nv;
+        ld->cap = e->n;
+    }
+    for (uint32_t i = 0; i < e->n; i++) {
+        struct ladder_ev *l = &ld->ev[i];
+        l->ts = e->v[i].ts;
+        l->dir = e->v[i].dir;
+        l->kind = e->v[i].kind;
+        memcpy(l->findings, e->v[i].findings, sizeof l->findings);
+        ui_escape(l->label, sizeof l->label, e->v[i].label, strlen(e->v[i].label), ui->ascii);
+    }
+    ld->n = e->n;
+    ld->dropped = e->dropped;
+    ui_scroll_fit(&ld->scroll, (long)ld->n, ui_rows() - 2);
+}
+
+/* "──── label ────▶" in exactly width columns (or ◀ first for the server's). */
+static void arrow(const struct ui *ui, char *out, size_t cap, const char *label, int width,
+                  bool to_server)
+{
+    int lw = ui_width(label), dash = width - lw - 3;
+    if (dash < 2)
+        dash = 2;
+    int left = dash / 2, right = dash - left;
+    size_t o = 0;
+    const char *line = ui_glyph(ui, GLYPH_LINE);
+    if (!to_server)
+        o += (size_t)snprintf(out + o, cap - o, "%s", ui_glyph(ui, GLYPH_LEFT));
+    for (int i = 0; i < left && o + 8 < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%s", line);
+    o += (size_t)snprintf(out + o, cap - o, " %s ", label);
+    for (int i = 0; i < right && o + 8 < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%s", line);
+    if (to_server && o < cap)
+        snprintf(out + o, cap - o, "%s", ui_glyph(ui, GLYPH_RIGHT));
+}
+
+static void draw_event(struct ui *ui, WINDOW *w, int y, const struct ladder_ev *e, bool cursor)
+{
+    char t[40], a[600], marks[256] = "";
+    report_time(e->ts, t, sizeof t, false);
+    int arrow_w = COLS / 2 > 30 ? COLS / 2 : 30;
+    arrow(ui, a, sizeof a, e->label, arrow_w, e->dir == DIR_C2S);
+    bool errors = false;
+    for (int i = 0; i < EVENT_FINDINGS && e->findings[i]; i++) {
+        const struct finding_info *fi = finding_info((enum finding_id)(e->findings[i] - 1));
+        size_t used = strlen(marks);
+        snprintf(marks + used, sizeof marks - used, "%s%s %s", i ? " " : "",
+                 ui_glyph(ui, GLYPH_FAIL), fi->id);
+        errors |= fi->severity == SEV_ERROR;
+    }
+    attr_t base = cursor ? ui_attr(ui, PAIR_CURSOR) : A_NORMAL;
+    wattrset(w, base);
+    int x = 1 + ui_put(w, y, 1, 15, t + 11, true);     /* HH:MM:SS.uuuuuu */
+    x += ui_put(w, y, x, 1, " ", true);
+    x += ui_put(w, y, x, arrow_w, a, true);
+    x += ui_put(w, y, x, 1, " ", true);
+    if (!cursor && marks[0])
+        wattrset(w, ui_attr(ui, errors ? PAIR_ERROR : PAIR_WARNING));
+    if (x < COLS)
+        ui_put(w, y, x, COLS - x, marks, true);
+    wattrset(w, A_NORMAL);
+}
+
+static void ladder_draw(struct screen *sc, struct ui *ui)
+{
+    struct ladder *ld = sc->state;
+    WINDOW *w = sc->win;
+    if (ld->gone) {
+        ui_put(w, 1, 2, COLS - 4, "This session is no longer kept (--max-sessions).", false);
+        return;
+    }
+    int arrow_w = COLS / 2 > 30 ? COLS / 2 : 30;
+    wattrset(w, A_BOLD);
+    ui_put(w, 0, 17, arrow_w, ld->client, false);
+    int sw = ui_width(ld->server);
+    if (17 + arrow_w - sw > 17 + ui_width(ld->client))
+        ui_put(w, 0, 17 + arrow_w - sw, sw, ld->server, false);
+    wattrset(w, A_NORMAL);
+    if (!ld->recorded) {
+        ui_put(w, 2, 2, COLS - 4, "No history was recorded for this session.", false);
+        return;
+    }
+    int rows = ui_rows() - 2;
+    for (int i = 0; i < rows && ld->scroll.top + i < (long)ld->n; i++)
+        draw_event(ui, w, 1 + i, &ld->ev[ld->scroll.top + i],
+                   ld->scroll.top + i == ld->scroll.cursor);
+    char foot[160];
+    snprintf(foot, sizeof foot, " %zu event(s)%s  Enter: payload ", ld->n,
+             ld->dropped ? " (more not kept)" : "");
+    wattrset(w, ui_attr(ui, PAIR_DIM));
+    ui_put(w, ui_rows() - 1, 0, COLS, foot, false);
+    wattrset(w, A_NORMAL);
+}
+
+static enum key_result ladder_key(struct screen *sc, struct ui *ui, enum ui_action act)
+{
+    struct ladder *ld = sc->state;
+    if (ui_scroll_key(&ld->scroll, act, (long)ld->n, ui_rows() - 2))
+        return KEY_HANDLED;
+    if (act == ACT_OPEN && ld->n) {
+        ui_push(ui, ui_payload_new(ui, ld->id, (int)ld->scroll.cursor));
+        return KEY_HANDLED;
+    }
+    return act == ACT_LADDER ? KEY_HANDLED : KEY_UNHANDLED;
+}
+
+static void ladder_destroy(void *state)
+{
+    struct ladder *ld = state;
+    free(ld->ev);
+    free(ld);
+}
+
+static const struct screen_ops ladder_ops = {
+    .name = "ladder",
+    .update = ladder_refresh,
+    .draw = ladder_draw,
+    .key = ladder_key,
+    .destroy = ladder_destroy,
+};
+
+struct screen *ui_ladder_new(struct ui *ui, uint64_t session_id)
+{
+    (void)ui;
+    struct ladder *ld = calloc(1, sizeof *ld);
+    if (!ld)
+        return NULL;
+    ld->id = session_id;
+    return ui_screen_new(&ladder_ops, ld);
+}

@@ -1,0 +1,112 @@
+/* ui_payload: one message's payload as the application sees it (unmasked, decompressed for
+ * permessage-deflate, HTTP/2 headers decoded) — as escaped text, then as a hex dump. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_doc.h"
+#include "ui_internal.h"
+#include "ui_text.h"
+
+struct payload {
+    uint64_t id;
+    int event;
+    struct doc doc;
+};
+
+static void add_text(struct ui *ui, struct doc *d, const uint8_t *p, size_t n)
+{
+    doc_add(d, PAIR_NONE, "Text");
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && p[i] != '\n' && i - start < 100)
+            continue;
+        char line[320];
+        ui_escape(line, sizeof line, p + start, i - start, ui->ascii);
+        doc_add(d, PAIR_NONE, "  %s", line);
+        start = i < n && p[i] == '\n' ? i + 1 : i;
+    }
+}
+
+static void add_hex(struct doc *d, const uint8_t *p, size_t n)
+{
+    doc_add(d, PAIR_NONE, "%s", "");
+    doc_add(d, PAIR_NONE, "Hex");
+    for (size_t off = 0; off < n; off += 16) {
+        char hex[64] = "", asc[20] = "";
+        for (size_t i = 0; i < 16; i++) {
+            if (off + i < n) {
+                snprintf(hex + i * 3, sizeof hex - i * 3, "%02x ", p[off + i]);
+                asc[i] = p[off + i] >= 0x20 && p[off + i] < 0x7f ? (char)p[off + i] : '.';
+            } else {
+                snprintf(hex + i * 3, sizeof hex - i * 3, "   ");
+                asc[i] = ' ';
+            }
+        }
+        asc[16] = '\0';
+        doc_add(d, PAIR_NONE, "  %06zx  %s %s", off, hex, asc);
+    }
+}
+
+static void payload_refresh(struct screen *sc, struct ui *ui)
+{
+    struct payload *pl = sc->state;
+    struct session *s = store_find(&ui->app->store, pl->id);
+    doc_clear(&pl->doc);
+    if (!s || !s->events || pl->event < 0 || (uint32_t)pl->event >= s->events->n) {
+        doc_add(&pl->doc, PAIR_DIM, "This message is no longer kept.");
+        return;
+    }
+    const struct session_event *e = &s->events->v[pl->event];
+    char label[300];
+    ui_escape(label, sizeof label, e->label, strlen(e->label), ui->ascii);
+    doc_add(&pl->doc, PAIR_NONE, "%s  (%s)", label, dir_name(e->dir));
+    doc_add(&pl->doc, PAIR_DIM, "%llu byte(s)%s", (unsigned long long)e->full_len,
+            e->full_len > e->payload_len ? ", the first ones kept" : "");
+    doc_add(&pl->doc, PAIR_NONE, "%s", "");
+    if (!e->payload_len) {
+        doc_add(&pl->doc, PAIR_DIM, "No payload.");
+        return;
+    }
+    add_text(ui, &pl->doc, e->payload, e->payload_len);
+    add_hex(&pl->doc, e->payload, e->payload_len);
+}
+
+static void payload_draw(struct screen *sc, struct ui *ui)
+{
+    struct payload *pl = sc->state;
+    doc_draw(&pl->doc, ui, sc->win);
+}
+
+static enum key_result payload_key(struct screen *sc, struct ui *ui, enum ui_action act)
+{
+    struct payload *pl = sc->state;
+    (void)ui;
+    return doc_key(&pl->doc, act) ? KEY_HANDLED : KEY_UNHANDLED;
+}
+
+static void payload_destroy(void *state)
+{
+    struct payload *pl = state;
+    doc_free(&pl->doc);
+    free(pl);
+}
+
+static const struct screen_ops payload_ops = {
+    .name = "payload",
+    .update = payload_refresh,
+    .draw = payload_draw,
+    .key = payload_key,
+    .destroy = payload_destroy,
+};
+
+struct screen *ui_payload_new(struct ui *ui, uint64_t session_id, int event)
+{
+    (void)ui;
+    struct payload *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    pl->id = session_id;
+    pl->event = event;
+    return ui_screen_new(&payload_ops, pl);
+}

@@ -1,0 +1,509 @@
+/* ui_sessions: the session list — one row per session, filters, sort, selection, and saving
+ * the selected sessions' packets or reports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "report_json.h"
+#include "report_text.h"
+#include "ui_internal.h"
+#include "ui_text.h"
+
+enum column { COL_ID, COL_START, COL_CLIENT, COL_SERVER, COL_PROTO, COL_OUTCOME, COL_STATUS,
+              COL_VERDICT, COL_FRAMES, COL_NDPI, COL_COUNT };
+
+static const char *const column_names[COL_COUNT] = {
+    "#", "Start", "Client", "Server", "Proto", "Outcome", "St", "Verdict", "Frames", "nDPI",
+};
+
+/* What a row shows, copied out of a session. */
+struct row {
+    uint64_t id;
+    ts_us_t start;
+    char client[64], server[64], ndpi[48];
+    uint8_t transition, outcome;
+    int status;
+    uint32_t errors, warnings, infos;
+    uint64_t volume;             /* frames, or stream bytes when there are none */
+    bool frames;
+    bool open;
+    char haystack[640];          /* everything the / filter searches, lower case */
+};
+
+enum quick { QUICK_ALL, QUICK_WS, QUICK_H2C, QUICK_TLS, QUICK_FINDINGS, QUICK_SWITCHED,
+             QUICK_COUNT };
+static const char *const quick_names[QUICK_COUNT] = {
+    "all", "WebSocket", "h2c", "TLS", "with findings", "switched",
+};
+
+struct sessions {
+    struct row *rows;
+    size_t n, cap;
+    size_t *shown;               /* indices into rows, filtered and sorted */
+    size_t nshown;
+    struct ui_scroll scroll;
+    uint64_t cursor_id;          /* the cursor follows a session, not a line */
+    enum column sort;
+    bool reverse;
+    enum quick quick;
+    char filter[128];
+    uint64_t *selected;          /* ids */
+    size_t nselected, selected_cap;
+};
+
+/* ---- selection ---- */
+
+static bool is_selected(const struct sessions *ss, uint64_t id)
+{
+    for (size_t i = 0; i < ss->nselected; i++)
+        if (ss->selected[i] == id)
+            return true;
+    return false;
+}
+
+static void toggle(struct sessions *ss, uint64_t id)
+{
+    for (size_t i = 0; i < ss->nselected; i++) {
+        if (ss->selected[i] == id) {
+            ss->selected[i] = ss->selected[--ss->nselected];
+            return;
+        }
+    }
+    if (ss->nselected == ss->selected_cap) {
+        size_t cap = ss->selected_cap ? ss->selected_cap * 2 : 64;
+        uint64_t *nv = realloc(ss->selected, cap * sizeof *nv);
+        if (!nv)
+            return;
+        ss->selected = nv;
+        ss->selected_cap = cap;
+    }
+    ss->selected[ss->nselected++] = id;
+}
+
+/* ---- rows ---- */
+
+static void endpoint(const struct ui *ui, char *buf, size_t n, int family,
+                     const struct ip_addr *ip, uint16_t port)
+{
+    char addr[64];
+    report_ip(family, ip, addr, sizeof addr);
+    snprintf(buf, n, family == 6 ? "[%s]:%u" : "%s:%u", addr, port);
+    (void)ui;
+}
+
+static uint64_t volume_of(const struct session *s, bool *frames)
+{
+    uint64_t v = 0;
+    for (int d = 0; d < 2; d++) {
+        for (int k = 0; s->ws && k < WSF_KIND_COUNT; k++)
+            v += s->ws->frames[d][k];
+        for (int k = 0; s->h2 && k < H2F_KIND_COUNT; k++)
+            v += s->h2->frames[d][k];
+        if (s->tls)
+            v += s->tls->records[d];
+    }
+    *frames = v > 0;
+    return v ? v : s->stats.stream_bytes[0] + s->stats.stream_bytes[1];
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+static void fill_haystack(const struct ui *ui, struct row *r, const struct session *s)
+{
+    char target[160] = "", host[160] = "";
+    if (s->request) {
+        ui_wire(ui, target, sizeof target, s->request->target);
+        const struct http_field *h = http_field_get(s->request, "Host");
+        if (h)
+            ui_wire(ui, host, sizeof host, h->value);
+    }
+    int n = snprintf(r->haystack, sizeof r->haystack, "%llu %s %s %s %s %d %s %s %s",
+                     (unsigned long long)r->id, r->client, r->server,
+                     transition_name(s->transition), outcome_name(s->outcome), r->status,
+                     r->ndpi, target, host);
+    for (uint32_t i = 0; i < s->nfindings && n > 0 && (size_t)n < sizeof r->haystack; i++)
+        n += snprintf(r->haystack + n, sizeof r->haystack - (size_t)n, " %s",
+                      finding_info(s->findings[i].id)->id);
+    lower(r->haystack);
+}
+
+static void fill_row(const struct ui *ui, struct row *r, const struct session *s, bool open)
+{
+    memset(r, 0, sizeof *r);
+    r->id = s->id;
+    r->start = s->start;
+    endpoint(ui, r->client, sizeof r->client, s->family, &s->client_ip, s->client_port);
+    endpoint(ui, r->server, sizeof r->server, s->family, &s->server_ip, s->server_port);
+    ui_wire(ui, r->ndpi, sizeof r->ndpi, s->ndpi.present ? s->ndpi.protocol : NULL);
+    r->transition = (uint8_t)s->transition;
+    r->outcome = (uint8_t)s->outcome;
+    r->status = s->response ? s->response->status : 0;
+    r->errors = s->severity_count[SEV_ERROR];
+    r->warnings = s->severity_count[SEV_WARNING];
+    r->infos = s->severity_count[SEV_INFO];
+    r->volume = volume_of(s, &r->frames);
+    r->open = open;
+    fill_haystack(ui, r, s);
+}
+
+static bool quick_match(enum quick q, const struct row *r)
+{
+    switch (q) {
+    case QUICK_WS: return r->transition == TRANSITION_WEBSOCKET;
+    case QUICK_H2C: return r->transition == TRANSITION_H2C;
+    case QUICK_TLS: return r->transition == TRANSITION_TLS;
+    case QUICK_FINDINGS: return r->errors + r->warnings + r->infos > 0;
+    case QUICK_SWITCHED: return r->outcome == OUTCOME_SWITCHED;
+    default: return true;
+    }
+}
+
+static int compare(const struct row *a, const struct row *b, enum column c)
+{
+    int v = 0;
+    switch (c) {
+    case COL_START: v = (a->start > b->start) - (a->start < b->start); break;
+    case COL_CLIENT: v = strcmp(a->client, b->client); break;
+    case COL_SERVER: v = strcmp(a->server, b->server); break;
+    case COL_PROTO: v = a->transition - b->transition; break;
+    case COL_OUTCOME: v = strcmp(outcome_name(a->outcome), outcome_name(b->outcome)); break;
+    case COL_STATUS: v = a->status - b->status; break;
+    case COL_VERDICT:
+        v = (int)(a->errors * 1000 + a->warnings) - (int)(b->errors * 1000 + b->warnings);
+        break;
+    case COL_FRAMES: v = (a->volume > b->volume) - (a->volume < b->volume); break;
+    case COL_NDPI: v = strcmp(a->ndpi, b->ndpi); break;
+    default: break;
+    }
+    return v ? v : (a->id > b->id) - (a->id < b->id);
+}
+
+/* insertion sort: the list is mostly sorted already between refreshes */
+static void sort_shown(struct sessions *ss)
+{
+    for (size_t i = 1; i < ss->nshown; i++) {
+        size_t cur = ss->shown[i], j = i;
+        while (j > 0) {
+            int c = compare(&ss->rows[ss->shown[j - 1]], &ss->rows[cur], ss->sort);
+            if (ss->reverse ? c >= 0 : c <= 0)
+                break;
+            ss->shown[j] = ss->shown[j - 1];
+            j--;
+        }
+        ss->shown[j] = cur;
+    }
+}
+
+static void apply_view(struct sessions *ss)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "%s", ss->filter);
+    lower(needle);
+    ss->nshown = 0;
+    for (size_t i = 0; i < ss->n; i++) {
+        const struct row *r = &ss->rows[i];
+        if (quick_match(ss->quick, r) && (!needle[0] || strstr(r->haystack, needle)))
+            ss->shown[ss->nshown++] = i;
+    }
+    sort_shown(ss);
+    for (size_t i = 0; i < ss->nshown; i++)
+        if (ss->rows[ss->shown[i]].id == ss->cursor_id)
+            ss->scroll.cursor = (long)i;
+    ui_scroll_fit(&ss->scroll, (long)ss->nshown, ui_rows() - 1);
+}
+
+static void sessions_refresh(struct screen *sc, struct ui *ui)
+{
+    struct sessions *ss = sc->state;
+    struct store *st = &ui->app->store;
+    if (st->n > ss->cap) {
+        struct row *nr = realloc(ss->rows, st->n * sizeof *nr);
+        size_t *ns = nr ? realloc(ss->shown, st->n * sizeof *ns) : NULL;
+        if (nr)
+            ss->rows = nr;
+        if (!ns)
+            return;
+        ss->shown = ns;
+        ss->cap = st->n;
+    }
+    ss->n = st->n;
+    for (size_t i = 0; i < ss->n; i++)
+        fill_row(ui, &ss->rows[i], st->v[i].s, !st->v[i].ended);
+    apply_view(ss);
+}
+
+/* ---- drawing ---- */
+
+struct widths {
+    int w[COL_COUNT];
+};
+
+/* Fixed columns first; client and server share what is left, nDPI gets the rest. */
+static struct widths layout(int cols)
+{
+    struct widths l = { { 5, 8, 0, 0, 5, 11, 3, 8, 8, 0 } };
+    int fixed = COL_COUNT - 1; /* separators */
+    for (int i = 0; i < COL_COUNT; i++)
+        fixed += l.w[i];
+    int left = cols - fixed - 2;
+    int ep = left / 2 > 22 ? 22 : left / 2;
+    if (ep < 9)
+        ep = 9;
+    l.w[COL_CLIENT] = l.w[COL_SERVER] = ep;
+    l.w[COL_NDPI] = left - 2 * ep > 0 ? left - 2 * ep : 0;
+    return l;
+}
+
+static void verdict(const struct row *r, char *buf, size_t n, enum ui_pair *pair)
+{
+    if (r->errors) {
+        snprintf(buf, n, "%u err", r->errors);
+        *pair = PAIR_ERROR;
+    } else if (r->warnings) {
+        snprintf(buf, n, "%u warn", r->warnings);
+        *pair = PAIR_WARNING;
+    } else {
+        snprintf(buf, n, "OK");
+        *pair = PAIR_OK;
+    }
+}
+
+static void draw_row(struct ui *ui, WINDOW *w, int y, const struct row *r, bool cursor,
+                     bool selected, const struct widths *l)
+{
+    char cell[COL_COUNT][96];
+    static const char *const proto[TRANSITION_COUNT] = { "-", "WS", "h2c", "TLS" };
+    enum ui_pair vpair;
+    snprintf(cell[COL_ID], sizeof cell[0], "%llu", (unsigned long long)r->id);
+    report_time(r->start, cell[COL_START], sizeof cell[0], false);
+    memmove(cell[COL_START], cell[COL_START] + 11, 9); /* HH:MM:SS */
+    snprintf(cell[COL_CLIENT], sizeof cell[0], "%s", r->client);
+    snprintf(cell[COL_SERVER], sizeof cell[0], "%s", r->server);
+    snprintf(cell[COL_PROTO], sizeof cell[0], "%s", proto[r->transition]);
+    snprintf(cell[COL_OUTCOME], sizeof cell[0], "%s%s", outcome_name(r->outcome),
+             r->open ? "*" : "");
+    snprintf(cell[COL_STATUS], sizeof cell[0], r->status ? "%d" : "-", r->status);
+    verdict(r, cell[COL_VERDICT], sizeof cell[0], &vpair);
+    snprintf(cell[COL_FRAMES], sizeof cell[0], r->frames ? "%llu" : "%lluB",
+             (unsigned long long)r->volume);
+    snprintf(cell[COL_NDPI], sizeof cell[0], "%s", r->ndpi);
+    attr_t base = cursor ? ui_attr(ui, PAIR_CURSOR) : A_NORMAL;
+    wattrset(w, base);
+    mvwaddch(w, y, 0, selected ? '*' : ' ');
+    int x = 1;
+    for (int c = 0; c < COL_COUNT; c++) {
+        if (l->w[c] <= 0)
+            continue;
+        if (c == COL_VERDICT && !cursor)
+            wattrset(w, ui_attr(ui, vpair));
+        ui_put(w, y, x, l->w[c], cell[c], true);
+        wattrset(w, base);
+        x += l->w[c];
+        if (x < COLS)
+            ui_put(w, y, x++, 1, " ", true);
+    }
+    if (x < COLS)
+        ui_put(w, y, x, COLS - x, "", true);
+    wattrset(w, A_NORMAL);
+}
+
+static void sessions_draw(struct screen *sc, struct ui *ui)
+{
+    struct sessions *ss = sc->state;
+    WINDOW *w = sc->win;
+    struct widths l = layout(COLS);
+    wattrset(w, A_BOLD);
+    int x = 1;
+    for (int c = 0; c < COL_COUNT; c++) {
+        if (l.w[c] <= 0)
+            continue;
+        char head[32];
+        snprintf(head, sizeof head, "%s%s", column_names[c],
+                 (enum column)c == ss->sort ? (ss->reverse ? "v" : "^") : "");
+        ui_put(w, 0, x, l.w[c], head, true);
+        x += l.w[c] + 1;
+    }
+    wattrset(w, A_NORMAL);
+    int rows = ui_rows() - 1;
+    for (int i = 0; i < rows && ss->scroll.top + i < (long)ss->nshown; i++) {
+        const struct row *r = &ss->rows[ss->shown[ss->scroll.top + i]];
+        draw_row(ui, w, 1 + i, r, ss->scroll.top + i == ss->scroll.cursor,
+                 is_selected(ss, r->id), &l);
+    }
+    if (ss->nshown == 0) {
+        ui_put(w, 2, 2, COLS - 4, ss->n ? "No session matches the filter."
+                                        : "No upgrade session yet.", false);
+    }
+    if (ss->filter[0] || ss->quick != QUICK_ALL || ss->nselected) {
+        char f[256], safe[200];
+        ui_escape(safe, sizeof safe, ss->filter, strlen(ss->filter), ui->ascii);
+        snprintf(f, sizeof f, " filter: %s  quick: %s  selected: %zu  shown: %zu ",
+                 safe[0] ? safe : "-", quick_names[ss->quick], ss->nselected, ss->nshown);
+        wattrset(w, ui_attr(ui, PAIR_DIM));
+        ui_put(w, ui_rows() - 1, 0, COLS, f, false);
+        wattrset(w, A_NORMAL);
+    }
+}
+
+/* ---- saving ---- */
+
+/* The ids to act on: the selection, or every session shown. */
+static size_t target_ids(const struct sessions *ss, uint64_t **out)
+{
+    size_t n = ss->nselected ? ss->nselected : ss->nshown;
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (!*out)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        (*out)[i] = ss->nselected ? ss->selected[i] : ss->rows[ss->shown[i]].id;
+    return n;
+}
+
+static void save_pcap(struct sessions *ss, struct ui *ui)
+{
+    char path[512] = "upscope-sessions.pcap", err[512];
+    if (!ui_prompt(ui, "Save packets to:", path, sizeof path) || !path[0])
+        return;
+    uint64_t *ids;
+    size_t n = target_ids(ss, &ids), got = 0;
+    struct export_range *ranges = calloc(n ? n : 1, sizeof *ranges);
+    struct app *a = ui->app;
+    store_lock(&a->store);
+    for (size_t i = 0; ranges && i < n; i++) {
+        struct session *s = store_find(&a->store, ids[i]);
+        if (!s || s->spool_first < 0)
+            continue;
+        ranges[got].key = s->key;
+        ranges[got].first = s->spool_first;
+        ranges[got++].end = s->spool_end >= 0 ? s->spool_end : export_spool_end(a->export);
+    }
+    store_unlock(&a->store);
+    if (ranges && export_extract(a->export, ranges, got, path, err, sizeof err))
+        ui_message(ui, "Saved the packets of %zu session(s) to %s", got, path);
+    else
+        ui_message(ui, "Saving failed: %s", ranges ? err : "out of memory");
+    free(ranges);
+    free(ids);
+}
+
+static void export_json(struct sessions *ss, struct ui *ui)
+{
+    char path[512] = "upscope-sessions.ndjson";
+    if (!ui_prompt(ui, "Export reports to:", path, sizeof path) || !path[0])
+        return;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        ui_message(ui, "Export failed: %s: cannot open", path);
+        return;
+    }
+    uint64_t *ids;
+    size_t n = target_ids(ss, &ids), written = 0;
+    store_lock(&ui->app->store);
+    for (size_t i = 0; i < n; i++) {
+        struct session *s = store_find(&ui->app->store, ids[i]);
+        written += s && report_json_write(f, s);
+    }
+    store_unlock(&ui->app->store);
+    bool ok = fclose(f) == 0;
+    free(ids);
+    if (ok)
+        ui_message(ui, "Exported %zu report(s) to %s", written, path);
+    else
+        ui_message(ui, "Export to %s failed", path);
+}
+
+/* ---- keys ---- */
+
+static enum key_result sessions_key(struct screen *sc, struct ui *ui, enum ui_action act)
+{
+    struct sessions *ss = sc->state;
+    const struct row *cur = ss->nshown ? &ss->rows[ss->shown[ss->scroll.cursor]] : NULL;
+    if (ui_scroll_key(&ss->scroll, act, (long)ss->nshown, ui_rows() - 1)) {
+        if (ss->nshown)
+            ss->cursor_id = ss->rows[ss->shown[ss->scroll.cursor]].id;
+        return KEY_HANDLED;
+    }
+    switch (act) {
+    case ACT_OPEN:
+        if (cur)
+            ui_push(ui, ui_detail_new(ui, cur->id));
+        return KEY_HANDLED;
+    case ACT_LADDER:
+        if (cur)
+            ui_push(ui, ui_ladder_new(ui, cur->id));
+        return KEY_HANDLED;
+    case ACT_FILTER:
+        ui_prompt(ui, "Filter:", ss->filter, sizeof ss->filter);
+        break;
+    case ACT_QUICK_FILTER:
+        ss->quick = (enum quick)((ss->quick + 1) % QUICK_COUNT);
+        ui_message(ui, "Quick filter: %s", quick_names[ss->quick]);
+        break;
+    case ACT_SORT:
+        ss->sort = (enum column)((ss->sort + 1) % COL_COUNT);
+        ui_message(ui, "Sorted by %s", column_names[ss->sort]);
+        break;
+    case ACT_SORT_REVERSE:
+        ss->reverse = !ss->reverse;
+        break;
+    case ACT_SELECT:
+        if (cur) {
+            toggle(ss, cur->id);
+            ui_scroll_key(&ss->scroll, ACT_DOWN, (long)ss->nshown, ui_rows() - 1);
+            ss->cursor_id = ss->rows[ss->shown[ss->scroll.cursor]].id;
+        }
+        return KEY_HANDLED;
+    case ACT_SELECT_ALL:
+        if (ss->nselected)
+            ss->nselected = 0;
+        else
+            for (size_t i = 0; i < ss->nshown; i++)
+                toggle(ss, ss->rows[ss->shown[i]].id);
+        return KEY_HANDLED;
+    case ACT_SAVE_PCAP:
+        save_pcap(ss, ui);
+        return KEY_HANDLED;
+    case ACT_EXPORT_JSON:
+        export_json(ss, ui);
+        return KEY_HANDLED;
+    case ACT_BACK:
+        return KEY_HANDLED; /* nothing below the list */
+    default:
+        return KEY_UNHANDLED;
+    }
+    apply_view(ss);
+    return KEY_HANDLED;
+}
+
+static void sessions_destroy(void *state)
+{
+    struct sessions *ss = state;
+    free(ss->rows);
+    free(ss->shown);
+    free(ss->selected);
+    free(ss);
+}
+
+static const struct screen_ops sessions_ops = {
+    .name = "sessions",
+    .update = sessions_refresh,
+    .draw = sessions_draw,
+    .key = sessions_key,
+    .destroy = sessions_destroy,
+};
+
+struct screen *ui_sessions_new(struct ui *ui)
+{
+    (void)ui;
+    struct sessions *ss = calloc(1, sizeof *ss);
+    if (!ss)
+        return NULL;
+    ss->sort = COL_ID;
+    return ui_screen_new(&sessions_ops, ss);
+}

@@ -1,0 +1,131 @@
+#!/bin/bash
+# The ncurses UI, driven in a real terminal (tmux): browse a capture, open a session's detail
+# and ladder, filter, select, save the selected sessions' packets and reports, resize, help,
+# quit; and a hostile capture whose headers and frames carry terminal escape sequences must not
+# change the terminal (title, colours, screen).
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null || { not_ok "tmux is installed (apt-get install tmux)"; done_testing; exit; }
+
+sock="upscope-test-$$"
+tm() { tmux -L "$sock" "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+
+S=ui0
+pane() { tm capture-pane -p -t "$S"; }
+
+# wait_for TEXT: until the pane shows TEXT (fixed string), at most 10 s
+wait_for() {
+    for _ in $(seq 100); do pane | grep -qF -- "$1" && return 0; sleep 0.1; done
+    return 1
+}
+
+# the UI on a capture, in a 120x40 UTF-8 terminal (TERM as tmux sets it: its keys match)
+start_ui() { # FILE: a new tmux session each time
+    S="ui$((${S#ui} + 1))"
+    tm new-session -d -s "$S" -x 120 -y 40 \
+        "cd '$TMP' && env LANG=C.UTF-8 '$UPSCOPE' --ui -r '$1'; echo EXITED \$?; sleep 600"
+}
+
+keys() { tm send-keys -t "$S" "$@"; sleep 0.3; }
+
+mergecap -w "$TMP/all.pcap" "$CAPTURES"/ws-*.pcap "$CAPTURES/h2c-curl.pcap" \
+    "$CAPTURES/tls-upgrade-get.pcap"
+total=$("$UPSCOPE" -q -j - -r "$TMP/all.pcap" | wc -l)
+
+start_ui "$TMP/all.pcap"
+check "the session list appears" wait_for "[end of file]"
+check_contains_pane() { pane >"$TMP/pane"; check_contains "$1" "$TMP/pane" "$2"; }
+check_contains_pane "column headings" "Client                 Server                 Proto Outcome"
+check_eq "one row per session" "$total" "$(pane | grep -cE '^[ *][0-9]+ +[0-9]{2}:[0-9]{2}:[0-9]{2} ')"
+check_contains_pane "the status bar counts the sessions" "sessions $total"
+
+# filter down to the bad-accept session, open it
+keys / ; keys 18089 Enter
+check "the filter keeps one session" wait_for "shown: 1"
+check_eq "...and it is the one on port 18089" 1 "$(pane | grep -c ':18089 ')"
+keys Enter
+check "Enter opens the detail" wait_for "Checklist"
+check_contains_pane "the checklist shows the Accept mismatch" \
+    "✗ Sec-WebSocket-Accept matches the key"
+check_contains_pane "with the value received" "received dGhlIHNhbXBsZSBub25jZQ=="
+check_contains_pane "and the value computed" "computed "
+check_contains_pane "passed checks are ticked" "✓ Sec-WebSocket-Key present"
+keys Enter
+check "Enter again: the ladder" wait_for "GET /chat"
+check_contains_pane "the ladder has the 101, server to client" "◀"
+keys Escape Escape
+check "Esc twice: back to the list" wait_for "filter: 18089"
+
+# clear the filter, quick-filter TLS, then back to all
+keys / ; keys BSpace BSpace BSpace BSpace BSpace Enter
+check "an empty filter shows all again" wait_for "sessions $total"
+keys f f f
+check "quick filter TLS" wait_for "quick: TLS"
+check_eq "only TLS rows left" "1" "$(pane | grep -cE ' TLS +switched')"
+keys f f f
+check "quick filter back to all" wait_for "Quick filter: all"
+
+# select the first two sessions, save their packets and reports
+keys Home Space Space
+check "two selected" wait_for "selected: 2"
+keys s; keys C-u; keys "two.pcap" Enter
+check "saving reports success" wait_for "Saved the packets of 2 session(s) to two.pcap"
+check_eq "the saved pcap holds both sessions" 2 \
+    "$("$UPSCOPE" -q -j - -r "$TMP/two.pcap" | wc -l)"
+check "the saved pcap is valid for capinfos" capinfos "$TMP/two.pcap"
+ports() { jq -r .client.port | sort | tr '\n' ' '; }
+check_eq "the saved sessions are the first two of the list" \
+    "$("$UPSCOPE" -q -j - -r "$TMP/all.pcap" | sed -n 1,2p | ports)" \
+    "$("$UPSCOPE" -q -j - -r "$TMP/two.pcap" | ports)"
+keys e; keys C-u; keys "two.ndjson" Enter
+check "exporting reports success" wait_for "Exported 2 report(s) to two.ndjson"
+check_eq "the exported reports are valid JSON, two of them" 2 \
+    "$(jq -s length "$TMP/two.ndjson")"
+
+# resize to 80x24
+tm resize-window -t "$S" -x 80 -y 24
+status_last() { # the status bar (past the save message) on the last line
+    for _ in $(seq 100); do pane | tail -1 | grep -q ' sessions ' && return 0; sleep 0.1; done
+    return 1
+}
+check "after a resize to 80x24 the status bar is on the last line" status_last
+pane >"$TMP/pane"
+check_contains "and the headings are there" "$TMP/pane" "Client"
+check_eq "nothing wider than 80 columns" 0 "$(awk 'length > 80' "$TMP/pane" | wc -l)"
+
+keys '?'
+check "? opens the help" wait_for "save the selected (or all shown) sessions' packets"
+keys Escape
+keys q
+check "q quits at once, status 0" wait_for "EXITED 0"
+
+# a hostile capture: escape sequences in headers, frames and the close reason
+title_before=$(tm display -p -t "$S" '#{pane_title}')
+start_ui "$CAPTURES/hostile-escapes.pcap"
+check "hostile: the list appears" wait_for "[end of file]"
+keys Enter
+check "hostile: the detail opens" wait_for "Checklist"
+: >"$TMP/detail"
+for _ in 1 2 3 4; do pane >>"$TMP/detail"; keys NPage; done
+check_contains "hostile: the header's escape sequences show as text" "$TMP/detail" \
+    'X-Evil: \e]0;pwned\x07\e[31;1mRED\e[0m\e[2J\u{202E}evil'
+check_contains "hostile: so do the reason phrase's" "$TMP/detail" \
+    '101 Switching \e]2;title\x07Protocols'
+keys Enter
+wait_for "GET /" >/dev/null
+keys End Up Enter   # the client's close, whose reason carries the escapes
+check "hostile: a payload with escapes opens" wait_for "Hex"
+check_contains_pane "hostile: shown escaped in the payload view" '\e[31;1mRED'
+check_eq "hostile: the terminal title did not change" "$title_before" \
+    "$(tm display -p -t "$S" '#{pane_title}')"
+pane >"$TMP/pane"
+check_contains "hostile: no clear-screen took effect (title bar intact)" "$TMP/pane" "upscope  payload"
+check_eq "hostile: no raw ESC reached the pane" 0 "$(tr -cd '\033' <"$TMP/pane" | wc -c)"
+# with colours: the injected red must not colour what follows it
+tm capture-pane -e -p -t "$S" >"$TMP/colour"
+check_eq "hostile: no colour bleeds from the payload text" 0 \
+    "$(grep -F 'RED\e[0m' "$TMP/colour" | grep -c $'\e\\[31')"
+keys q
+check "hostile: q quits" wait_for "EXITED 0"
+
+done_testing
