@@ -52,7 +52,6 @@ struct http1 {
     ts_us_t held_since;           /* first client bytes held before the response */
     bool offer_reported;          /* a server's unasked Upgrade advertisement was reported */
     bool saw_request;             /* a request head was parsed on this connection */
-    uint64_t malformed;           /* malformed heads outside any session */
 };
 
 /* ---- the request queue ---- */
@@ -284,8 +283,6 @@ static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, 
         else
             c->state = H1_HEAD;
     } else {
-        if (req->anomalies)
-            h->malformed++;
         c->hold_after_body = r.connect; /* after CONNECT the bytes may be a tunnel */
         body_framing(c, req, false, NULL, DIR_C2S);
         http_head_free(req);
@@ -384,8 +381,6 @@ static void on_final_response(struct http1 *h, struct dissect *dx, struct http_h
         h->offer_reported |= offer;
     }
     if (!s) {
-        if (resp->anomalies)
-            h->malformed++;
         http_head_free(resp);
         return;
     }

@@ -150,11 +150,6 @@ const char *capture_linktype_name(const struct capture *c)
     return n ? n : "unknown";
 }
 
-void *capture_handle(struct capture *c)
-{
-    return c->pcap;
-}
-
 void capture_close(struct capture *c)
 {
     if (c->pcap)

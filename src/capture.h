@@ -65,9 +65,6 @@ bool capture_drops(struct capture *c, uint64_t *received, uint64_t *dropped,
 /* The link type's name, e.g. "EN10MB". */
 const char *capture_linktype_name(const struct capture *c);
 
-/* The raw pcap_t, for writing packets out in the same link type. */
-void *capture_handle(struct capture *c);
-
 void capture_close(struct capture *c);
 
 /* Prints the interfaces libpcap can open, tcpdump -D style; false with err set on failure. */

@@ -68,20 +68,17 @@ void dissect_switch(struct dissect *dx, enum dir dir, enum proto p)
 
 static void buf_drop(struct dissect_side *s)
 {
-    s->offset += s->len;
     s->len = 0;
 }
 
 static void buf_consume(struct dissect_side *s, size_t used)
 {
     if (used >= s->len) {
-        s->offset += s->len;
         s->len = 0;
         return;
     }
     memmove(s->buf, s->buf + used, s->len - used);
     s->len -= (uint32_t)used;
-    s->offset += used;
 }
 
 /* Appends up to n bytes (never past the cap); returns how many were taken. */
@@ -147,7 +144,6 @@ static void feed(struct dissect *dx, enum dir dir, const uint8_t *p, size_t n, t
     struct dissect_side *s = &dx->side[dir];
     if (s->len == 0) {
         size_t used = deliver(dx, dir, p, n, ts);
-        s->offset += used;
         p += used;
         n -= used;
     }
@@ -231,7 +227,6 @@ static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, s
         swap_roles(dx);
         dir = sender;
     }
-    dx->ctx->stats.decided[pr]++;
     for (int d = 0; d < 2; d++) {
         struct dissect_side *o = &dx->side[d];
         if (o->proto == PROTO_NONE)
@@ -268,7 +263,6 @@ void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts)
     uint64_t lost = len + s->len;
     dx->ctx->stats.gap_bytes[dir] += len;
     buf_drop(s);
-    s->offset += len;
     if (s->proto == PROTO_UNKNOWN) {
         s->resync = true;
         return;

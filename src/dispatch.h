@@ -17,7 +17,6 @@
 
 struct dispatch_stats {
     uint64_t connections;             /* connections that carried data */
-    uint64_t decided[PROTO_COUNT];    /* connections by the protocol first recognised */
     uint64_t role_corrections;        /* guessed roles turned round by a probe */
     uint64_t buffer_overflows;        /* unconsumed bytes dropped at buffer_cap */
     uint64_t buffer_bytes;            /* bytes allocated for buffers now */
@@ -44,7 +43,6 @@ struct dissect_side {
     uint8_t probes;                   /* mid-stream probe attempts made */
     uint8_t *buf;                     /* unconsumed bytes */
     uint32_t len, cap;
-    uint64_t offset;                  /* stream offset of buf[0] (bytes delivered + gaps) */
 };
 
 struct dissect {

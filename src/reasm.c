@@ -389,11 +389,3 @@ void reasm_dir_release(struct reasm_ctx *ctx, struct reasm_dir *d)
     free(d->hist);
     d->hist = NULL;
 }
-
-size_t reasm_dir_memory(const struct reasm_ctx *ctx, const struct reasm_dir *d)
-{
-    size_t total = d->hist ? sizeof *d->hist + ctx->history_size : 0;
-    for (const struct reasm_seg *s = d->ooo; s; s = s->next)
-        total += sizeof *s + (s->missing ? 0 : s->len);
-    return total;
-}

@@ -100,7 +100,4 @@ void reasm_flush(struct reasm_ctx *ctx, struct reasm_dir *d, void *user, int dir
 /* Frees queued segments and history; *d can then be discarded or reused. */
 void reasm_dir_release(struct reasm_ctx *ctx, struct reasm_dir *d);
 
-/* Heap bytes held by this direction (queue and history), for memory accounting. */
-size_t reasm_dir_memory(const struct reasm_ctx *ctx, const struct reasm_dir *d);
-
 #endif

@@ -206,8 +206,6 @@ void worker_packet(struct worker *w, struct packet *pkt)
 {
     w->count.packets++;
     w->count.bytes += pkt->wirelen;
-    if (pkt->ts > w->now)
-        w->now = pkt->ts;
     if (decode_packet(w->dlt, pkt, &w->decode) != DECODE_OK)
         return;
     w->count.tcp_packets++;

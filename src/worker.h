@@ -62,7 +62,6 @@ struct worker {
     struct decode_stats decode;
     struct tcp_stats tcp;
     struct worker_counters count;
-    ts_us_t now;                   /* time of the newest packet */
 };
 
 /* The defaults (documented in the man page). */
