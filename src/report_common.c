@@ -21,3 +21,11 @@ void report_ip(int family, const struct ip_addr *a, char *buf, size_t len)
     if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a->b, buf, (socklen_t)len))
         snprintf(buf, len, "?");
 }
+
+void report_endpoint(int family, const struct ip_addr *a, uint16_t port, char *buf,
+                     size_t len)
+{
+    char ip[INET6_ADDRSTRLEN];
+    report_ip(family, a, ip, sizeof ip);
+    snprintf(buf, len, family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
+}

@@ -56,16 +56,12 @@ static void label(const struct printer *pr, const char *name)
 
 static void print_title(const struct printer *pr, const struct session *s)
 {
-    char t[40], cip[64], sip[64];
+    char t[40], c[64], sv[64];
     report_time(s->start, t, sizeof t, false);
-    report_ip(s->family, &s->client_ip, cip, sizeof cip);
-    report_ip(s->family, &s->server_ip, sip, sizeof sip);
-    const char *fmt = s->family == 6 ? "[%s]:%u" : "%s:%u";
-    fprintf(pr->out, "%s#%llu%s  %s  ", sgr(pr, SGR_BOLD), (unsigned long long)s->id,
-            sgr(pr, SGR_RESET), t);
-    fprintf(pr->out, fmt, cip, s->client_port);
-    fputs(" -> ", pr->out);
-    fprintf(pr->out, fmt, sip, s->server_port);
+    report_endpoint(s->family, &s->client_ip, s->client_port, c, sizeof c);
+    report_endpoint(s->family, &s->server_ip, s->server_port, sv, sizeof sv);
+    fprintf(pr->out, "%s#%llu%s  %s  %s -> %s", sgr(pr, SGR_BOLD), (unsigned long long)s->id,
+            sgr(pr, SGR_RESET), t, c, sv);
     fprintf(pr->out, "  %s%s %s%s", sgr(pr, SGR_BOLD), transition_name(s->transition),
             outcome_name(s->outcome), sgr(pr, SGR_RESET));
     if (s->response && s->response->status) {
@@ -113,18 +109,29 @@ static void print_list(const struct printer *pr, const struct strlist *l)
     }
 }
 
-static void print_frames(const struct printer *pr, const uint64_t f[WSF_KIND_COUNT])
+/* "3 text, 1 close" (or "none"): the non-zero counts of a per-kind table. */
+static void print_counts(const struct printer *pr, const uint64_t *f, int kinds,
+                         const char *(*name)(int kind))
 {
     bool any = false;
-    for (int k = 0; k < WSF_KIND_COUNT; k++) {
+    for (int k = 0; k < kinds; k++) {
         if (!f[k])
             continue;
-        fprintf(pr->out, "%s%llu %s", any ? ", " : "", (unsigned long long)f[k],
-                ws_frame_kind_name((enum ws_frame_kind)k));
+        fprintf(pr->out, "%s%llu %s", any ? ", " : "", (unsigned long long)f[k], name(k));
         any = true;
     }
     if (!any)
         fputs("none", pr->out);
+}
+
+static const char *ws_kind(int k)
+{
+    return ws_frame_kind_name((enum ws_frame_kind)k);
+}
+
+static const char *h2_kind(int k)
+{
+    return h2_frame_kind_name((enum h2_frame_kind)k);
 }
 
 static void print_websocket(const struct printer *pr, const struct ws_info *w, bool frames)
@@ -163,9 +170,9 @@ static void print_websocket(const struct printer *pr, const struct ws_info *w, b
         return;
     label(pr, "frames");
     fputs("client: ", pr->out);
-    print_frames(pr, w->frames[DIR_C2S]);
+    print_counts(pr, w->frames[DIR_C2S], WSF_KIND_COUNT, ws_kind);
     fputs("; server: ", pr->out);
-    print_frames(pr, w->frames[DIR_S2C]);
+    print_counts(pr, w->frames[DIR_S2C], WSF_KIND_COUNT, ws_kind);
     fprintf(pr->out, "\n");
     label(pr, "messages");
     fprintf(pr->out, "client %llu, server %llu\n", (unsigned long long)w->messages[DIR_C2S],
@@ -196,20 +203,6 @@ static void print_settings(const struct printer *pr, const struct h2_setting *se
                 set[i].value);
 }
 
-static void print_h2_frames(const struct printer *pr, const uint64_t f[H2F_KIND_COUNT])
-{
-    bool any = false;
-    for (int k = 0; k < H2F_KIND_COUNT; k++) {
-        if (!f[k])
-            continue;
-        fprintf(pr->out, "%s%llu %s", any ? ", " : "", (unsigned long long)f[k],
-                h2_frame_kind_name((enum h2_frame_kind)k));
-        any = true;
-    }
-    if (!any)
-        fputs("none", pr->out);
-}
-
 static void print_h2(const struct printer *pr, const struct h2_info *h, bool frames)
 {
     if (!h)
@@ -230,9 +223,9 @@ static void print_h2(const struct printer *pr, const struct h2_info *h, bool fra
     fputc('\n', pr->out);
     label(pr, "frames");
     fputs("client: ", pr->out);
-    print_h2_frames(pr, h->frames[DIR_C2S]);
+    print_counts(pr, h->frames[DIR_C2S], H2F_KIND_COUNT, h2_kind);
     fputs("; server: ", pr->out);
-    print_h2_frames(pr, h->frames[DIR_S2C]);
+    print_counts(pr, h->frames[DIR_S2C], H2F_KIND_COUNT, h2_kind);
     fputc('\n', pr->out);
     for (uint32_t i = 0; i < h->nrequests; i++) {
         const struct h2_request *r = &h->requests[i];

@@ -18,4 +18,8 @@ void report_time(ts_us_t ts, char *buf, size_t len, bool rfc3339);
 /* "192.0.2.1" or "2001:db8::1" into buf (>= 46 bytes). */
 void report_ip(int family, const struct ip_addr *a, char *buf, size_t len);
 
+/* "192.0.2.1:80" or "[2001:db8::1]:80" into buf (>= 56 bytes). */
+void report_endpoint(int family, const struct ip_addr *a, uint16_t port, char *buf,
+                     size_t len);
+
 #endif

@@ -263,8 +263,8 @@ static void add_stats(struct doc *d, const struct session *s)
 static void build(struct ui *ui, struct doc *d, const struct session *s, bool open)
 {
     char c[64], sv[64], t[40], reason[120] = "";
-    report_ip(s->family, &s->client_ip, c, sizeof c);
-    report_ip(s->family, &s->server_ip, sv, sizeof sv);
+    report_endpoint(s->family, &s->client_ip, s->client_port, c, sizeof c);
+    report_endpoint(s->family, &s->server_ip, s->server_port, sv, sizeof sv);
     report_time(s->start, t, sizeof t, false);
     if (s->response)
         ui_wire(ui, reason, sizeof reason, s->response->reason);
@@ -272,8 +272,7 @@ static void build(struct ui *ui, struct doc *d, const struct session *s, bool op
     doc_add(d, PAIR_NONE, "Session #%llu  %s %s  %d %s%s", (unsigned long long)s->id,
             transition_name(s->transition), outcome_name(s->outcome),
             s->response ? s->response->status : 0, reason, open ? "  (open)" : "");
-    doc_add(d, PAIR_NONE, "client %s:%u  ->  server %s:%u   started %s UTC", c, s->client_port,
-            sv, s->server_port, t);
+    doc_add(d, PAIR_NONE, "client %s  ->  server %s   started %s UTC", c, sv, t);
     doc_add(d, PAIR_NONE, "%s", "");
     add_checklist(ui, d, s);
     add_negotiated(ui, d, s);

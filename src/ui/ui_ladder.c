@@ -35,11 +35,11 @@ static void ladder_refresh(struct screen *sc, struct ui *ui)
         ld->gone = true;
         return;
     }
-    char ip[64];
-    report_ip(s->family, &s->client_ip, ip, sizeof ip);
-    snprintf(ld->client, sizeof ld->client, "client %s:%u", ip, s->client_port);
-    report_ip(s->family, &s->server_ip, ip, sizeof ip);
-    snprintf(ld->server, sizeof ld->server, "server %s:%u", ip, s->server_port);
+    char ep[64];
+    report_endpoint(s->family, &s->client_ip, s->client_port, ep, sizeof ep);
+    snprintf(ld->client, sizeof ld->client, "client %s", ep);
+    report_endpoint(s->family, &s->server_ip, s->server_port, ep, sizeof ep);
+    snprintf(ld->server, sizeof ld->server, "server %s", ep);
     const struct session_events *e = s->events;
     ld->recorded = e != NULL;
     ld->n = 0;

@@ -83,15 +83,6 @@ static void toggle(struct sessions *ss, uint64_t id)
 
 /* ---- rows ---- */
 
-static void endpoint(const struct ui *ui, char *buf, size_t n, int family,
-                     const struct ip_addr *ip, uint16_t port)
-{
-    char addr[64];
-    report_ip(family, ip, addr, sizeof addr);
-    snprintf(buf, n, family == 6 ? "[%s]:%u" : "%s:%u", addr, port);
-    (void)ui;
-}
-
 static uint64_t volume_of(const struct session *s, bool *frames)
 {
     uint64_t v = 0;
@@ -138,8 +129,8 @@ static void fill_row(const struct ui *ui, struct row *r, const struct session *s
     memset(r, 0, sizeof *r);
     r->id = s->id;
     r->start = s->start;
-    endpoint(ui, r->client, sizeof r->client, s->family, &s->client_ip, s->client_port);
-    endpoint(ui, r->server, sizeof r->server, s->family, &s->server_ip, s->server_port);
+    report_endpoint(s->family, &s->client_ip, s->client_port, r->client, sizeof r->client);
+    report_endpoint(s->family, &s->server_ip, s->server_port, r->server, sizeof r->server);
     ui_wire(ui, r->ndpi, sizeof r->ndpi, s->ndpi.present ? s->ndpi.protocol : NULL);
     r->transition = (uint8_t)s->transition;
     r->outcome = (uint8_t)s->outcome;
