@@ -95,6 +95,16 @@ size_t dissect_pending(const struct dissect *dx, enum dir dir);
 /* True if dir's stream was picked up without its start (no SYN captured, or after a gap). */
 bool dissect_midstream(const struct dissect *dx, enum dir dir);
 
+/* One parsing step: consumes one unit (a head, a frame header, a stretch of payload) at p and
+ * returns the bytes it used, or 0 when it needs more bytes. */
+typedef size_t (*dissect_step_fn)(void *state, struct dissect *dx, enum dir dir,
+                                  const uint8_t *p, size_t n, ts_us_t ts);
+
+/* A dissector's data(): runs step over p[0..n) until the bytes are used up, a step needs more,
+ * or a step hands dir to another protocol. Returns the bytes used. */
+size_t dissect_steps(struct dissect *dx, enum dir dir, dissect_step_fn step, void *state,
+                     const uint8_t *p, size_t n, ts_us_t ts);
+
 /* The flow this connection belongs to (addresses, ports, counters). Read only. */
 const struct flow *dissect_flow(const struct dissect *dx);
 

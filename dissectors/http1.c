@@ -512,9 +512,10 @@ static bool looks_like_start(enum dir dir, const uint8_t *p, size_t n)
     return http1_probe(p, n, false, &sender) == PROBE_YES && sender == dir;
 }
 
-static size_t step(struct http1 *h, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
+static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
                    ts_us_t ts)
 {
+    struct http1 *h = state;
     struct h1_side *sd = &h->side[dir];
     size_t take;
     switch (sd->state) {
@@ -579,15 +580,7 @@ static size_t step(struct http1 *h, struct dissect *dx, enum dir dir, const uint
 static size_t http1_data(void *state, struct dissect *dx, enum dir dir, const uint8_t *p,
                          size_t n, ts_us_t ts)
 {
-    struct http1 *h = state;
-    size_t used = 0;
-    while (used < n && !h->side[dir].switched) {
-        size_t k = step(h, dx, dir, p + used, n - used, ts);
-        if (k == 0)
-            break;
-        used += k;
-    }
-    return used;
+    return dissect_steps(dx, dir, step, state, p, n, ts);
 }
 
 static void http1_gap(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)

@@ -530,9 +530,10 @@ static void frame_begin(struct http2 *h, struct dissect *dx, enum dir dir,
         d->hpack_broken = true; /* a header block too big to decode here */
 }
 
-static size_t step(struct http2 *h, struct dissect *dx, enum dir dir, const uint8_t *p,
+static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t *p,
                    size_t n, ts_us_t ts)
 {
+    struct http2 *h = state;
     struct h2_dir *d = &h->d[dir];
     switch (d->state) {
     case H2S_PREFACE: {
@@ -596,15 +597,7 @@ static size_t step(struct http2 *h, struct dissect *dx, enum dir dir, const uint
 static size_t h2_data(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
                       ts_us_t ts)
 {
-    struct http2 *h = state;
-    size_t used = 0;
-    while (used < n) {
-        size_t k = step(h, dx, dir, p + used, n - used, ts);
-        if (k == 0)
-            break;
-        used += k;
-    }
-    return used;
+    return dissect_steps(dx, dir, step, state, p, n, ts);
 }
 
 static void h2_gap(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)

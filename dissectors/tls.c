@@ -163,32 +163,30 @@ static size_t record_header(struct tls *tl, struct dissect *dx, enum dir dir, co
     return RECORD_HEADER_LEN;
 }
 
-static size_t tls_data(void *state, struct dissect *dx, enum dir dir, const uint8_t *p,
-                       size_t n, ts_us_t ts)
+/* A record header, or the next stretch of a record's body. */
+static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
+                   ts_us_t ts)
 {
     struct tls *tl = state;
     struct tls_dir *d = &tl->d[dir];
-    size_t used = 0;
-    while (used < n) {
-        if (d->state == TLS_LOST)
-            return n;
-        if (d->state == TLS_RECORD) {
-            size_t k = record_header(tl, dx, dir, p + used, n - used, ts);
-            if (k == 0)
-                break;
-            used += k;
-            continue;
-        }
-        size_t k = n - used < d->remaining ? n - used : d->remaining;
-        session_event_payload(dissect_session(dx), d->event, p + used, k);
-        if (d->type == CT_HANDSHAKE)
-            handshake_bytes(dx, d, dir, p + used, k);
-        d->remaining -= (uint32_t)k;
-        used += k;
-        if (d->remaining == 0)
-            d->state = TLS_RECORD;
-    }
-    return used;
+    if (d->state == TLS_LOST)
+        return n;
+    if (d->state == TLS_RECORD)
+        return record_header(tl, dx, dir, p, n, ts);
+    size_t k = n < d->remaining ? n : d->remaining;
+    session_event_payload(dissect_session(dx), d->event, p, k);
+    if (d->type == CT_HANDSHAKE)
+        handshake_bytes(dx, d, dir, p, k);
+    d->remaining -= (uint32_t)k;
+    if (d->remaining == 0)
+        d->state = TLS_RECORD;
+    return k;
+}
+
+static size_t tls_data(void *state, struct dissect *dx, enum dir dir, const uint8_t *p,
+                       size_t n, ts_us_t ts)
+{
+    return dissect_steps(dx, dir, step, state, p, n, ts);
 }
 
 static void tls_gap(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)

@@ -342,19 +342,27 @@ static bool plausible_header(const uint8_t *p, size_t n, enum dir dir, bool rsv1
     return true;
 }
 
-static size_t step(struct websocket *ws, struct dissect *dx, enum dir dir, const uint8_t *p,
+/* After a gap that lost the framing: does a frame start at p (the start of a segment)? */
+static bool resync_at(struct websocket *ws, enum dir dir, const uint8_t *p, size_t n)
+{
+    struct ws_frame_header fh;
+    if (!plausible_header(p, n, dir, ws->deflate || ws->midstream, &fh))
+        return false;
+    ws->d[dir].state = WS_HEADER;
+    ws->d[dir].in_message = false;
+    return true;
+}
+
+static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t *p,
                    size_t n, ts_us_t ts)
 {
+    struct websocket *ws = state;
     struct ws_dir *d = &ws->d[dir];
     switch (d->state) {
-    case WS_RESYNC: {
-        struct ws_frame_header fh;
-        if (!plausible_header(p, n, dir, ws->deflate || ws->midstream, &fh))
+    case WS_RESYNC:
+        if (!resync_at(ws, dir, p, n))
             return n; /* not at a frame start: wait for the next segment */
-        d->state = WS_HEADER;
-        d->in_message = false;
-        return 0;
-    }
+        /* fall through - a frame starts right here */
     case WS_HEADER: {
         if (!ws_frame_header_parse(p, n, &d->fh))
             return 0;
@@ -390,16 +398,7 @@ static size_t step(struct websocket *ws, struct dissect *dx, enum dir dir, const
 static size_t ws_data(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
                       ts_us_t ts)
 {
-    struct websocket *ws = state;
-    size_t used = 0;
-    int idle = 0;
-    while (used < n) {
-        size_t k = step(ws, dx, dir, p + used, n - used, ts);
-        if (k == 0 && ++idle > 1)
-            break; /* an incomplete header: wait for more */
-        used += k;
-    }
-    return used;
+    return dissect_steps(dx, dir, step, state, p, n, ts);
 }
 
 static void ws_gap(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)

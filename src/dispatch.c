@@ -55,6 +55,20 @@ void *dissect_state(struct dissect *dx, enum proto p)
     return dx->state[p];
 }
 
+size_t dissect_steps(struct dissect *dx, enum dir dir, dissect_step_fn step, void *state,
+                     const uint8_t *p, size_t n, ts_us_t ts)
+{
+    uint8_t proto = dx->side[dir].proto;
+    size_t used = 0;
+    while (used < n && dx->side[dir].proto == proto) {
+        size_t k = step(state, dx, dir, p + used, n - used, ts);
+        if (k == 0)
+            break;
+        used += k;
+    }
+    return used;
+}
+
 void dissect_switch(struct dissect *dx, enum dir dir, enum proto p)
 {
     if (p != PROTO_NONE && !dissect_state(dx, p))
