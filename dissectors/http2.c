@@ -24,6 +24,8 @@ static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define FRAME_HEADER_LEN 9
 #define WHOLE_FRAME_MAX (60u * 1024)  /* larger non-DATA frames are skipped, not parsed */
 #define DEFAULT_MAX_FRAME 16384
+/* HPACK tables are kept as the peers allow, up to this: a peer may allow gigabytes. */
+#define HPACK_TABLE_CAP (64u * 1024)
 
 enum { FLAG_END_STREAM = 0x1, FLAG_ACK = 0x1, FLAG_END_HEADERS = 0x4, FLAG_PADDED = 0x8,
        FLAG_PRIORITY = 0x20 };
@@ -49,6 +51,7 @@ struct h2_dir {
     uint32_t max_frame_size;      /* what the receiving peer allows */
     nghttp2_hd_inflater *hpack;
     bool hpack_broken;
+    bool hpack_capped;            /* the peer allowed a table larger than HPACK_TABLE_CAP */
     struct block block;
     uint32_t highest_stream;      /* client: highest stream opened; server: highest promised */
 };
@@ -223,9 +226,11 @@ static void hpack_feed(struct http2 *h, struct dissect *dx, enum dir dir, const 
         int flags = 0;
         ssize_t rv = nghttp2_hd_inflate_hd2(d->hpack, &nv, &flags, p, n, final);
         if (rv < 0) {
-            FINDING(dx, H2_HPACK_ERROR, dir, ts, "stream %u: %s; later header blocks from the "
-                    "%s cannot be decoded", d->block.stream, nghttp2_strerror((int)rv),
-                    dir_name(dir));
+            /* past our cap the encoder may be right and we too small: no finding then */
+            if (!d->hpack_capped)
+                FINDING(dx, H2_HPACK_ERROR, dir, ts, "stream %u: %s; later header blocks from "
+                        "the %s cannot be decoded", d->block.stream,
+                        nghttp2_strerror((int)rv), dir_name(dir));
             d->hpack_broken = true;
             return;
         }
@@ -381,8 +386,11 @@ static void frame_settings(struct http2 *h, struct dissect *dx, enum dir dir,
             invalid(dx, dir, ts, f, why);
         else if (id == H2_SETTINGS_MAX_FRAME_SIZE)
             h->d[!dir].max_frame_size = v;    /* what this side accepts from the other */
-        else if (id == H2_SETTINGS_HEADER_TABLE_SIZE && h->d[!dir].hpack)
-            nghttp2_hd_inflate_change_table_size(h->d[!dir].hpack, v);
+        else if (id == H2_SETTINGS_HEADER_TABLE_SIZE && h->d[!dir].hpack) {
+            h->d[!dir].hpack_capped = v > HPACK_TABLE_CAP;
+            nghttp2_hd_inflate_change_table_size(h->d[!dir].hpack,
+                                                 v > HPACK_TABLE_CAP ? HPACK_TABLE_CAP : v);
+        }
         else if (id == H2_SETTINGS_ENABLE_PUSH && dir == DIR_C2S)
             h->client_push_enabled = v == 1;
         if (record && h2->nserver_settings < H2_MAX_SETTINGS)

@@ -255,7 +255,7 @@ int app_run(struct app *a, const struct options *o)
     else
         a->status = EXIT_FATAL;
     if (started && o->stats)
-        stats_print(stderr, &a->worker, &a->cap);
+        stats_print(stderr, &a->worker, &a->cap, a->ui ? &a->store : NULL);
     if (started && a->cap.live)
         print_live_counts(a);
     worker_free(&a->worker);

@@ -63,7 +63,19 @@ static void print_reasm(FILE *out, const struct worker *w)
     }
 }
 
-void stats_print(FILE *out, const struct worker *w, struct capture *cap)
+/* -w and the UI's packet spool: what its caps left out. */
+static void print_export(FILE *out, const struct export *ex)
+{
+    const struct export_stats *e = export_stats(ex);
+    line(out, "export.packets_spooled", e->packets_spooled);
+    line(out, "export.spool_bytes", e->spool_bytes);
+    line(out, "export.flows_truncated", e->flows_truncated);
+    line(out, "export.spool_full", e->spool_full);
+    line(out, "export.sessions_written", e->sessions_written);
+}
+
+void stats_print(FILE *out, const struct worker *w, struct capture *cap,
+                 const struct store *st)
 {
     fprintf(out, "upscope statistics:\n");
     line(out, "packets", w->count.packets);
@@ -72,6 +84,12 @@ void stats_print(FILE *out, const struct worker *w, struct capture *cap)
     print_decode(out, &w->decode);
     print_flows(out, w);
     print_reasm(out, w);
+    if (w->export)
+        print_export(out, w->export);
+    if (st) {
+        line(out, "ui.sessions_evicted", st->evicted);
+        line(out, "ui.sessions_untracked", st->untracked);
+    }
     uint64_t recv, drop, ifdrop;
     if (capture_drops(cap, &recv, &drop, &ifdrop)) {
         line(out, "pcap.received", recv);

@@ -5,9 +5,12 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "store.h"
 #include "worker.h"
 
-/* One "name  value" line per counter; names are stable (tests and scripts read them). */
-void stats_print(FILE *out, const struct worker *w, struct capture *cap);
+/* One "name  value" line per counter; names are stable (tests and scripts read them). The
+ * store (the UI's) may be NULL. */
+void stats_print(FILE *out, const struct worker *w, struct capture *cap,
+                 const struct store *st);
 
 #endif

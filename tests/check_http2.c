@@ -143,7 +143,7 @@ static void open_h2c(struct harness *h)
     for (int d = 0; d < 2; d++) {
         if (deflater[d])
             nghttp2_hd_deflate_del(deflater[d]);
-        nghttp2_hd_deflate_new(&deflater[d], 4096);
+        nghttp2_hd_deflate_new(&deflater[d], 1u << 20); /* the table size as the test sets */
     }
     harness_send_str(h, DIR_C2S, upgrade_request);
     harness_send_str(h, DIR_S2C, upgrade_101);
@@ -332,6 +332,29 @@ START_TEST(hpack_error)
 }
 END_TEST
 
+START_TEST(hpack_table_cap)
+{
+    /* the client allows a 1 GiB table; the server's encoder grows to 100000 bytes: legal, past
+     * what upscope keeps, so that direction goes undecoded without a false finding */
+    struct harness h;
+    open_h2c(&h);
+    settings(&h, DIR_C2S, H2_SETTINGS_HEADER_TABLE_SIZE, 1u << 30);
+    nghttp2_hd_deflate_change_table_size(deflater[DIR_S2C], 100000);
+    headers(&h, DIR_S2C, 1, 0, resp_200);
+    struct session *s = harness_close(&h);
+    ck_assert_no_finding(s, H2_HPACK_ERROR);
+    harness_free(&h);
+
+    /* the same growth without the client's permission is the server's error */
+    open_h2c(&h);
+    nghttp2_hd_deflate_change_table_size(deflater[DIR_S2C], 100000);
+    headers(&h, DIR_S2C, 1, 0, resp_200);
+    s = harness_close(&h);
+    ck_assert_finding(s, H2_HPACK_ERROR);
+    harness_free(&h);
+}
+END_TEST
+
 START_TEST(prior_knowledge)
 {
     struct harness h;
@@ -493,6 +516,7 @@ static Suite *http2_suite(void)
     tcase_add_test(tc, continuation_sequencing);
     tcase_add_test(tc, header_lists);
     tcase_add_test(tc, hpack_error);
+    tcase_add_test(tc, hpack_table_cap);
     tcase_add_test(tc, prior_knowledge);
     tcase_add_test(tc, hello_parser);
     tcase_add_test(tc, tls_upgrade_flow);

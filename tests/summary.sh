@@ -54,6 +54,11 @@ check_eq "without --all: no session for them" 0 \
 check_eq "--all keeps upgrade sessions as they are" "switched" \
     "$("$UPSCOPE" --all -q -j - -r "$CAPTURES/ws-basic.pcap" | jq -r .outcome)"
 
+# the caps' counters are reported
+"$UPSCOPE" -q --stats -r "$CAPTURES/ws-basic.pcap" -w "$TMP/w.pcap" 2>"$TMP/stats"
+check_eq "--stats with -w: packets spooled" 18 "$(stat_of export.packets_spooled <"$TMP/stats")"
+check_eq "--stats with -w: nothing truncated" 0 "$(stat_of export.flows_truncated <"$TMP/stats")"
+
 # --fail-on
 status() { "$@" >/dev/null 2>&1; echo $?; }
 check_eq "--fail-on=error with an error finding: status 3" 3 \
