@@ -40,7 +40,6 @@ struct h1_side {
     size_t scanned;               /* head-end search progress */
     uint64_t remaining;
     bool hold_after_body;         /* client: an upgrade request's body is being skipped */
-    bool switched;                /* this direction was handed to another protocol */
 };
 
 struct http1 {
@@ -188,9 +187,9 @@ static bool body_framing(struct h1_side *sd, const struct http_head *hd, bool re
 
 /* ---- switching ---- */
 
+/* The direction's bytes belong to protocol p from here on: HTTP/1.1 stops looking. */
 static void switch_dir(struct http1 *h, struct dissect *dx, enum dir dir, enum proto p)
 {
-    h->side[dir].switched = true;
     h->side[dir].state = H1_STOPPED;
     dissect_switch(dx, dir, p);
 }
@@ -597,7 +596,7 @@ static void http1_gap(void *state, struct dissect *dx, enum dir dir, uint64_t le
             sd->state = H1_CHUNK_END;
         return;
     }
-    if (sd->state == H1_UNTIL_CLOSE || sd->state == H1_STOPPED || sd->switched)
+    if (sd->state == H1_UNTIL_CLOSE || sd->state == H1_STOPPED)
         return;
     if (sd->state == H1_HOLD)
         return; /* held bytes were lost; the response still decides */
@@ -610,7 +609,7 @@ static void http1_fin(void *state, struct dissect *dx, enum dir dir, ts_us_t ts)
     struct http1 *h = state;
     struct h1_side *sd = &h->side[dir];
     size_t pending = dissect_pending(dx, dir);
-    if (sd->state == H1_HEAD && pending && !sd->switched)
+    if (sd->state == H1_HEAD && pending)
         session_finding(dissect_session(dx), F_HTTP_MALFORMED, dir, ts,
                         "connection closed in the middle of a message head (%zu bytes)",
                         pending);

@@ -212,6 +212,16 @@ static void swap_roles(struct dissect *dx)
     dx->ctx->stats.role_corrections++;
 }
 
+/* No protocol matched these first bytes: a stream picked up mid-way tries again at its next
+ * few segments; any other is not inspected. */
+static void probe_failed(struct dissect *dx, enum dir dir)
+{
+    struct dissect_side *s = &dx->side[dir];
+    buf_drop(s);
+    if (!(dissect_midstream(dx, dir) && ++s->probes < MIDSTREAM_PROBES))
+        s->proto = PROTO_NONE;
+}
+
 /* dir's protocol is unknown: buffer its first bytes until a probe decides. */
 static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
                            ts_us_t ts)
@@ -224,18 +234,13 @@ static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, s
     if (pr == PROTO_UNKNOWN && s->len < dx->ctx->probe_limit)
         return;
     if (pr == PROTO_UNKNOWN || pr == PROTO_NONE) {
-        buf_drop(s);
-        if (dissect_midstream(dx, dir) && ++s->probes < MIDSTREAM_PROBES)
-            return; /* try again at the next segment */
-        s->proto = PROTO_NONE;
+        probe_failed(dx, dir);
         return;
     }
     if (sender != dir) {
         if (dx->flow->role_source != ROLE_GUESS_PORT) {
             /* the handshake said who is who; bytes that claim otherwise are not this */
-            buf_drop(s);
-            if (!(dissect_midstream(dx, dir) && ++s->probes < MIDSTREAM_PROBES))
-                s->proto = PROTO_NONE;
+            probe_failed(dx, dir);
             return;
         }
         swap_roles(dx);

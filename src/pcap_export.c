@@ -276,12 +276,19 @@ bool export_extract(struct export *ex, const struct export_range *ranges, size_t
     return ok;
 }
 
+struct export_range export_range_of(struct export *ex, const struct session *s)
+{
+    struct export_range r = { s->key, s->spool_first,
+                              s->spool_end >= 0 ? s->spool_end : export_spool_end(ex) };
+    return r;
+}
+
 void export_session_end(struct export *ex, struct session *s, bool chosen)
 {
     s->spool_end = export_spool_end(ex);
     if (!ex->out || !chosen || s->spool_first < 0)
         return;
-    struct export_range r = { s->key, s->spool_first, s->spool_end };
+    struct export_range r = export_range_of(ex, s);
     char err[256];
     if (copy_range(ex, &r, ex->out, err, sizeof err))
         ex->stats.sessions_written++;

@@ -71,6 +71,9 @@ struct export_range {
     int64_t first, end;
 };
 
+/* Where a session's packets are in the spool (up to now, if it is still open). */
+struct export_range export_range_of(struct export *ex, const struct session *s);
+
 /* Writes the packets of the given ranges to a new pcap file at path (the spool may go on
  * growing meanwhile: only what was flushed before is read). False with err set on failure. */
 bool export_extract(struct export *ex, const struct export_range *ranges, size_t n,

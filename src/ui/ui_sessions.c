@@ -368,11 +368,8 @@ static void save_pcap(struct sessions *ss, struct ui *ui)
     store_lock(&a->store);
     for (size_t i = 0; ranges && i < n; i++) {
         struct session *s = store_find(&a->store, ids[i]);
-        if (!s || s->spool_first < 0)
-            continue;
-        ranges[got].key = s->key;
-        ranges[got].first = s->spool_first;
-        ranges[got++].end = s->spool_end >= 0 ? s->spool_end : export_spool_end(a->export);
+        if (s && s->spool_first >= 0)
+            ranges[got++] = export_range_of(a->export, s);
     }
     store_unlock(&a->store);
     if (ranges && export_extract(a->export, ranges, got, path, err, sizeof err))
