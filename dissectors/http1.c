@@ -490,16 +490,16 @@ static size_t step_head(struct http1 *h, struct dissect *dx, enum dir dir, const
         return empty;
     }
     size_t len = http_head_end(p, n, &sd->scanned);
-    if (!len) {
-        if (n > HEAD_LIMIT) {
-            session_finding(dissect_session(dx), F_HTTP_HEADER_TOO_LARGE, dir, ts,
-                            "%s head larger than %u bytes", dir == DIR_C2S ? "request"
-                            : "response", HEAD_LIMIT);
-            sd->state = H1_STOPPED;
-            return n;
-        }
-        return 0;
+    /* the limit holds whether the end is still to come or arrived in one large piece */
+    if ((!len && n > HEAD_LIMIT) || len > HEAD_LIMIT) {
+        session_finding(dissect_session(dx), F_HTTP_HEADER_TOO_LARGE, dir, ts,
+                        "%s head larger than %u bytes", dir == DIR_C2S ? "request"
+                        : "response", HEAD_LIMIT);
+        sd->state = H1_STOPPED;
+        return n;
     }
+    if (!len)
+        return 0;
     sd->scanned = 0;
     return dir == DIR_C2S ? on_request(h, dx, p, len, ts) : on_response(h, dx, p, len, ts);
 }

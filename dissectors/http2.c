@@ -26,6 +26,7 @@ static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define DEFAULT_MAX_FRAME 16384
 /* HPACK tables are kept as the peers allow, up to this: a peer may allow gigabytes. */
 #define HPACK_TABLE_CAP (64u * 1024)
+#define REQUEST_FIELD_CAP 2048        /* bytes of :method, :path, :authority kept per request */
 
 enum { FLAG_END_STREAM = 0x1, FLAG_ACK = 0x1, FLAG_END_HEADERS = 0x4, FLAG_PADDED = 0x8,
        FLAG_PRIORITY = 0x20 };
@@ -187,7 +188,8 @@ static void on_header(struct dissect *dx, struct block *b, enum dir dir, const n
     if (*slot)
         header_problem(dx, b, dir, ts, "pseudo-header repeated", nv);
     else
-        *slot = bytes_dup(value, nv->valuelen);
+        *slot = bytes_dup(value, nv->valuelen < REQUEST_FIELD_CAP ? nv->valuelen
+                                                                  : REQUEST_FIELD_CAP);
 }
 
 /* The whole header list of a block is known: check it and record the request or status. */

@@ -343,6 +343,18 @@ START_TEST(malformed_and_oversized)
     ck_assert_uint_ge(finding_count(s, F_HTTP_MALFORMED), 2); /* bare LF, space before colon */
     harness_free(&h);
 
+    /* a head over the limit that arrives whole, end included */
+    harness_init(&h, false);
+    char whole[20000];
+    memset(whole, 'a', sizeof whole);
+    memcpy(whole, "GET / HTTP/1.1\r\nUpgrade: websocket\r\nX: ", 39);
+    memcpy(whole + sizeof whole - 4, "\r\n\r\n", 4);
+    harness_send(&h, DIR_C2S, whole, sizeof whole);
+    ck_assert_int_eq(h.nsessions, 0); /* never parsed, so no session */
+    harness_close(&h);
+    ck_assert_uint_eq(h.ctx.stats.sessions, 0);
+    harness_free(&h);
+
     harness_init(&h, false);
     harness_send_str(&h, DIR_C2S, ws_request);
     char big[20000];
