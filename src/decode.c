@@ -166,6 +166,26 @@ static enum l3_kind decode_link(int dlt, struct cursor *c)
     }
 }
 
+/* The window scale option (RFC 7323 §2) among a SYN's options, or -1. */
+static int8_t tcp_window_scale(const uint8_t *p, uint32_t n)
+{
+    struct cursor c = cursor_make(p, n);
+    while (c.n > 0) {
+        uint8_t kind = cursor_u8(&c);
+        if (kind == 0)
+            break;            /* end of options */
+        if (kind == 1)
+            continue;         /* no-operation */
+        uint8_t len = cursor_u8(&c);
+        if (c.bad || len < 2 || !cursor_need(&c, len - 2u))
+            break;
+        if (kind == 3 && len == 3)
+            return (int8_t)(c.p[0] > 14 ? 14 : c.p[0]); /* §2.3: larger means 14 */
+        cursor_skip(&c, len - 2u);
+    }
+    return -1;
+}
+
 /* After the IP layer: c covers the IP payload (captured part), ip_payload_len is its real size. */
 static enum decode_result decode_tcp(struct cursor *c, uint32_t ip_payload_len,
                                      struct packet *pkt, struct decode_stats *stats)
@@ -179,11 +199,13 @@ static enum decode_result decode_tcp(struct cursor *c, uint32_t ip_payload_len,
     pkt->ack = cursor_be32(&h);
     uint8_t off = cursor_u8(&h);
     pkt->tcp_flags = cursor_u8(&h);
+    pkt->window = cursor_be16(&h);
     uint32_t hlen = (uint32_t)(off >> 4) * 4;
     if (hlen < 20 || hlen > ip_payload_len)
         return DECODE_TCP_BAD_HEADER_LEN;
     if (hlen > c->n)
         return DECODE_TCP_TRUNCATED;
+    pkt->wscale = (pkt->tcp_flags & TCP_SYN) ? tcp_window_scale(c->p + 20, hlen - 20) : -1;
     pkt->payload = c->p + hlen;
     pkt->payload_len = ip_payload_len - hlen;
     pkt->payload_caplen = (uint32_t)(c->n - hlen);

@@ -45,6 +45,14 @@ enum flow_end {
 
 struct conn;
 
+/* What one endpoint said of its receive window (RFC 9293 §3.8.6, RFC 7323 §2). */
+struct tcp_window {
+    uint16_t window;                 /* the latest advertised, as sent */
+    int8_t wscale;                   /* from its SYN, -1 if none */
+    bool syn_seen : 1;
+    bool window_seen : 1;
+};
+
 struct flow {
     struct flow *hnext;              /* hash chain */
     struct flow *prev, *next;        /* LRU list (open or closed) */
@@ -58,6 +66,7 @@ struct flow {
     uint32_t pkts[2];                /* per sending side */
     uint64_t bytes[2];               /* IP bytes per sending side */
     struct reasm_dir stream[2];      /* per sending side */
+    struct tcp_window win[2];        /* per sending side */
     struct conn *conn;               /* dissection state, owned by the caller; NULL until data */
     void *export;                    /* pcap_export's state for this flow, when exporting */
 };

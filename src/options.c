@@ -22,6 +22,9 @@ enum {
     OPT_ONLY,
     OPT_UI,
     OPT_MAX_SESSIONS,
+    OPT_REASM_SEGMENTS,
+    OPT_REORDER_PACKETS,
+    OPT_REORDER_TIME,
 };
 
 static const char usage_text[] =
@@ -62,6 +65,10 @@ static const char usage_text[] =
     "      --max-flows=N        connections tracked at once; the least recently seen is\n"
     "                           evicted beyond this (default 500000)\n"
     "      --reasm-queue=KIB    out-of-order bytes held per direction (default 1024)\n"
+    "      --reasm-segments=N   out-of-order segments held per direction (default 4096)\n"
+    "      --reorder-packets=N  a hole the peer acknowledged is waited for this many\n"
+    "                           packets (default 64) ...\n"
+    "      --reorder-time=MS    ... and this long in capture time (default 1000)\n"
     "      --max-sessions=N     sessions the UI keeps; the oldest ended go first (default 10000)\n"
     "\n"
     "  -h, --help           this help\n"
@@ -86,6 +93,9 @@ static const struct option long_opts[] = {
     { "ui", no_argument, NULL, OPT_UI },
     { "no-ui", no_argument, NULL, 'N' },
     { "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+    { "reasm-segments", required_argument, NULL, OPT_REASM_SEGMENTS },
+    { "reorder-packets", required_argument, NULL, OPT_REORDER_PACKETS },
+    { "reorder-time", required_argument, NULL, OPT_REORDER_TIME },
     { NULL, 0, NULL, 0 },
 };
 
@@ -232,7 +242,16 @@ static bool parse_one(struct options *o, int c, const char *arg)
         o->worker.max_flows = (uint32_t)v; return true;
     case OPT_REASM_QUEUE:
         if (!parse_number("--reasm-queue", arg, 1, 1u << 20, &v)) return false;
-        o->worker.reasm_dir_cap = (uint32_t)(v * 1024); return true;
+        o->worker.reasm.dir_bytes = (uint32_t)(v * 1024); return true;
+    case OPT_REASM_SEGMENTS:
+        if (!parse_number("--reasm-segments", arg, 1, 1u << 20, &v)) return false;
+        o->worker.reasm.dir_segments = (uint32_t)v; return true;
+    case OPT_REORDER_PACKETS:
+        if (!parse_number("--reorder-packets", arg, 0, 1u << 20, &v)) return false;
+        o->worker.reasm.reorder_packets = (uint32_t)v; return true;
+    case OPT_REORDER_TIME:
+        if (!parse_number("--reorder-time", arg, 0, 3600u * 1000, &v)) return false;
+        o->worker.reasm.reorder_time = v * 1000u; return true;
     default:
         return false;
     }

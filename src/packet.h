@@ -42,6 +42,8 @@ struct packet {
     uint16_t sport, dport;
     uint8_t tcp_flags;
     uint32_t seq, ack;
+    uint16_t window;          /* as sent (RFC 7323: not scaled in a SYN) */
+    int8_t wscale;            /* the window scale option of a SYN, -1 if none */
     const uint8_t *payload;
     uint32_t payload_len;     /* payload length the IP header declares */
     uint32_t payload_caplen;  /* payload bytes actually captured (<= payload_len) */

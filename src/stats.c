@@ -33,6 +33,8 @@ static void print_flows(FILE *out, const struct worker *w)
     line(out, "tcp.syn_ack", w->tcp.syn_ack);
     line(out, "tcp.fin", w->tcp.fin);
     line(out, "tcp.rst", w->tcp.rst);
+    line(out, "tcp.rst_ignored", w->tcp.rst_ignored);
+    line(out, "tcp.fin_ignored", w->tcp.fin_ignored);
     line(out, "tcp.after_close", w->tcp.after_close);
 }
 
@@ -52,6 +54,14 @@ static void print_reasm(FILE *out, const struct worker *w)
     line(out, "reasm.gap_bytes", r->gap_bytes);
     line(out, "reasm.queue_limit_hits", r->queue_limit_hits);
     line(out, "reasm.queued_bytes_peak", r->queued_bytes_peak);
+    line(out, "reasm.queued_segments_peak", r->queued_segments_peak);
+    line(out, "reasm.too_far_ahead", r->too_far_ahead);
+    line(out, "reasm.reorder_waits", r->reorder_waits);
+    line(out, "reasm.reorder_filled", r->reorder_filled);
+    line(out, "reasm.reorder_expired", r->reorder_expired);
+    line(out, "reasm.late_segments", r->late_segments);
+    line(out, "reasm.late_bytes", r->late_bytes);
+    line(out, "reasm.fins_discredited", r->fins_discredited);
     line(out, "dissect.buffer_overflows", w->dispatch.stats.buffer_overflows);
     line(out, "dissect.role_corrections", w->dispatch.stats.role_corrections);
     line(out, "dissect.sessions", w->dispatch.stats.sessions);

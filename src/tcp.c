@@ -1,6 +1,9 @@
 /* tcp: handshake roles, segment routing into reassembly, FIN/RST close (see tcp.h). */
 #include "tcp.h"
 
+/* RFC 7323 §2.3: the largest shift; windows never exceed 2^30. */
+#define WSCALE_MAX 14
+
 static void note_roles(struct tcp_stats *st, struct flow *f, int side, uint8_t flags)
 {
     if (!(flags & TCP_ACK)) {
@@ -16,6 +19,38 @@ static void note_roles(struct tcp_stats *st, struct flow *f, int side, uint8_t f
     }
 }
 
+static void note_window(struct flow *f, int side, const struct packet *pkt)
+{
+    struct tcp_window *w = &f->win[side];
+    if (pkt->tcp_flags & TCP_SYN) {
+        if (!w->syn_seen)
+            w->wscale = pkt->wscale;
+        w->syn_seen = true;
+        if (w->window_seen)
+            return;
+    }
+    w->window = pkt->window;
+    w->window_seen = true;
+}
+
+uint32_t tcp_receive_window(const struct flow *f, int side)
+{
+    const struct tcp_window *w = &f->win[side], *o = &f->win[!side];
+    if (!w->window_seen)
+        return 1u << 30;
+    int shift = WSCALE_MAX; /* scaling unknown: the handshake was not seen */
+    if (w->syn_seen && o->syn_seen)
+        shift = w->wscale >= 0 && o->wscale >= 0 ? w->wscale : 0;
+    uint64_t win = (uint64_t)w->window << shift;
+    return win > (1u << 30) ? 1u << 30 : (uint32_t)win;
+}
+
+/* Would the receiver accept a RST or FIN at seq from side? (RFC 9293 §3.10.7.4) */
+static bool in_window(const struct flow *f, int side, uint32_t seq)
+{
+    return reasm_seq_plausible(&f->stream[side], seq, tcp_receive_window(f, !side));
+}
+
 enum tcp_result tcp_track(struct reasm_ctx *r, struct tcp_stats *st, struct flow *f, int side,
                           const struct packet *pkt)
 {
@@ -27,12 +62,17 @@ enum tcp_result tcp_track(struct reasm_ctx *r, struct tcp_stats *st, struct flow
     struct reasm_dir *mine = &f->stream[side];
     struct reasm_dir *peer = &f->stream[!side];
     uint32_t seq = pkt->seq;
+    note_window(f, side, pkt);
     if (flags & TCP_SYN) {
         note_roles(st, f, side, flags);
         reasm_syn(r, mine, seq);
         seq++; /* the SYN occupies one sequence number; any data follows it */
     }
     if (flags & TCP_RST) {
+        if (!in_window(f, side, seq)) {
+            st->rst_ignored++;
+            return TCP_CONTINUE;
+        }
         st->rst++;
         f->rst = true;
         reasm_flush(r, mine, f, side, pkt->ts);
@@ -43,8 +83,13 @@ enum tcp_result tcp_track(struct reasm_ctx *r, struct tcp_stats *st, struct flow
         reasm_push(r, mine, f, side, seq, pkt->payload, pkt->payload_caplen, pkt->payload_len,
                    pkt->ts);
     if (flags & TCP_FIN) {
-        st->fin++;
-        reasm_fin(r, mine, f, side, seq + pkt->payload_len, pkt->ts);
+        uint32_t fin_seq = seq + pkt->payload_len;
+        if (in_window(f, side, fin_seq)) {
+            st->fin++;
+            reasm_fin(r, mine, f, side, fin_seq, pkt->ts);
+        } else {
+            st->fin_ignored++;
+        }
     }
     if (flags & TCP_ACK)
         reasm_ack(r, peer, f, !side, pkt->ack, pkt->ts);

@@ -18,9 +18,7 @@ void worker_config_defaults(struct worker_config *cfg)
     cfg->max_flows = 500000;
     cfg->idle_timeout = 300 * SEC_US;
     cfg->closed_timeout = 10 * SEC_US;
-    cfg->reasm_dir_cap = 1u << 20;
-    cfg->reasm_total_cap = 64ull << 20;
-    cfg->reasm_history = 256;
+    reasm_limits_defaults(&cfg->reasm);
     cfg->dissect_buffer_cap = 64u << 10;
     cfg->ndpi_packets = 32;
     cfg->report_all = false;
@@ -160,8 +158,7 @@ bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
     if (!w->classify)
         return false;
     static const struct reasm_ops ops = { on_stream_data, on_stream_gap, on_stream_fin };
-    reasm_ctx_init(&w->reasm, &ops, cfg->reasm_dir_cap, cfg->reasm_total_cap,
-                   cfg->reasm_history);
+    reasm_ctx_init(&w->reasm, &ops, &cfg->reasm);
     dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, PROBE_LIMIT, w);
     w->dispatch.on_session = on_session;
     w->dispatch.on_session_begin = on_session_begin;

@@ -23,9 +23,7 @@ struct worker_config {
     uint32_t max_flows;
     ts_us_t idle_timeout;          /* open flows, microseconds */
     ts_us_t closed_timeout;        /* flows after FIN/RST, microseconds */
-    uint32_t reasm_dir_cap;        /* out-of-order bytes per direction */
-    uint64_t reasm_total_cap;      /* out-of-order bytes in all flows */
-    uint32_t reasm_history;        /* delivered bytes kept per direction to check overlaps */
+    struct reasm_limits reasm;     /* out-of-order queues, reorder window, overlap history */
     uint32_t dissect_buffer_cap;   /* unconsumed bytes per direction */
     uint32_t ndpi_packets;         /* packets fed to nDPI per connection at most */
     bool report_all;               /* --all: a session for every connection with payload */

@@ -10,10 +10,14 @@
 struct recorder {
     char out[8192];
     size_t len;
+    bool count_only;      /* big streams: only count the bytes */
+    uint64_t data_bytes, gap_bytes;
 };
 
 static void rec_put(struct recorder *r, const char *s, size_t n)
 {
+    if (r->count_only)
+        return;
     ck_assert_uint_lt(r->len + n, sizeof r->out);
     memcpy(r->out + r->len, s, n);
     r->len += n;
@@ -23,13 +27,16 @@ static void rec_put(struct recorder *r, const char *s, size_t n)
 static void on_data(void *user, int dir, const uint8_t *p, size_t n, ts_us_t ts)
 {
     (void)dir; (void)ts;
-    rec_put(user, (const char *)p, n);
+    struct recorder *r = user;
+    r->data_bytes += n;
+    rec_put(r, (const char *)p, n);
 }
 
 static void on_gap(void *user, int dir, uint64_t len, ts_us_t ts)
 {
     (void)dir; (void)ts;
     char buf[32];
+    ((struct recorder *)user)->gap_bytes += len;
     int n = snprintf(buf, sizeof buf, "<gap %llu>", (unsigned long long)len);
     rec_put(user, buf, (size_t)n);
 }
@@ -44,12 +51,20 @@ static struct reasm_ctx ctx;
 static struct reasm_dir d;
 static struct recorder rec;
 
-static void setup_caps(uint32_t dir_cap, uint64_t total_cap)
+static void setup_limits(const struct reasm_limits *lim)
 {
     static const struct reasm_ops ops = { on_data, on_gap, on_fin };
-    reasm_ctx_init(&ctx, &ops, dir_cap, total_cap, 64);
+    reasm_ctx_init(&ctx, &ops, lim);
     memset(&d, 0, sizeof d);
     memset(&rec, 0, sizeof rec);
+}
+
+/* Limits with no reorder window: an ACK over a hole makes it a gap at once. */
+static void setup_caps(uint32_t dir_cap, uint64_t total_cap)
+{
+    struct reasm_limits lim = { .dir_bytes = dir_cap, .dir_segments = 1u << 20,
+                                .total_bytes = total_cap, .history = 64 };
+    setup_limits(&lim);
 }
 
 static void setup(void)
@@ -197,9 +212,12 @@ START_TEST(gap_by_ack)
     seg(100, 8, "ijk");
     reasm_ack(&ctx, &d, &rec, 0, 100 + 1 + 11, 0);
     ck_assert_str_eq(rec.out, "abc<gap 5>ijk");
-    /* the lost bytes arriving late are old news */
+    /* the lost bytes arriving late are old news: counted as late, not retransmitted */
     seg(100, 3, "defgh");
     ck_assert_str_eq(rec.out, "abc<gap 5>ijk");
+    ck_assert_uint_eq(ctx.stats.late_segments, 1);
+    ck_assert_uint_eq(ctx.stats.late_bytes, 5);
+    ck_assert_uint_eq(ctx.stats.retransmissions, 0);
 }
 END_TEST
 
@@ -226,25 +244,57 @@ END_TEST
 
 START_TEST(queue_cap_forces_gap)
 {
-    setup_caps(8, 1 << 24);
+    /* the byte cap counts each segment's bookkeeping too: one byte holds nothing */
+    setup_caps(1, 1 << 24);
     reasm_syn(&ctx, &d, 0);
     seg(0, 0, "ab");
     seg(0, 4, "efgh");
-    ck_assert_str_eq(rec.out, "ab");
-    seg(0, 8, "ijklm"); /* 9 bytes queued > 8 */
-    ck_assert_str_eq(rec.out, "ab<gap 2>efghijklm");
+    ck_assert_str_eq(rec.out, "ab<gap 2>efgh");
     ck_assert_uint_eq(ctx.stats.queue_limit_hits, 1);
+    ck_assert_uint_eq(ctx.stats.queued_bytes, 0);
+}
+END_TEST
+
+START_TEST(segment_cap_forces_gap)
+{
+    struct reasm_limits lim = { .dir_bytes = 1u << 20, .dir_segments = 2,
+                                .total_bytes = 1u << 24 };
+    setup_limits(&lim);
+    reasm_syn(&ctx, &d, 0);
+    seg(0, 0, "ab");
+    seg(0, 4, "e");
+    seg(0, 6, "g");
+    ck_assert_str_eq(rec.out, "ab");
+    seg(0, 8, "i"); /* a third segment: the first hole goes, as little as needed */
+    ck_assert_str_eq(rec.out, "ab<gap 2>e");
+    ck_assert_uint_eq(ctx.stats.queue_limit_hits, 1);
+    ck_assert_uint_eq(ctx.stats.queued_segments_peak, 3);
+    ck_assert_uint_eq(d.queued_segments, 2);
+}
+END_TEST
+
+START_TEST(queued_bytes_count_bookkeeping_and_cut_payloads)
+{
+    reasm_syn(&ctx, &d, 0);
+    /* out of order, 10 bytes of which the snap length kept 2: two pieces, both counted */
+    reasm_push(&ctx, &d, &rec, 0, 1 + 5, (const uint8_t *)"fghijklmno", 2, 10, 0);
+    ck_assert_uint_eq(d.queued_segments, 2);
+    ck_assert_uint_eq(ctx.stats.queued_segments_peak, 2);
+    ck_assert_uint_gt(ctx.stats.queued_bytes, 2 + 2 * sizeof(void *));
+    ck_assert_uint_eq(ctx.stats.queued_bytes, d.queued);
+    seg(0, 0, "abcde");
+    ck_assert_str_eq(rec.out, "abcdefg<gap 8>");
+    ck_assert_uint_eq(d.queued, 0);
 }
 END_TEST
 
 START_TEST(total_cap_forces_gap)
 {
-    setup_caps(1 << 20, 4);
+    setup_caps(1 << 20, 1);
     reasm_syn(&ctx, &d, 0);
     seg(0, 3, "defg");
-    ck_assert_str_eq(rec.out, "");
-    seg(0, 7, "h");
-    ck_assert_str_eq(rec.out, "<gap 3>defgh");
+    ck_assert_str_eq(rec.out, "<gap 3>defg");
+    ck_assert_uint_eq(ctx.stats.queue_limit_hits, 1);
 }
 END_TEST
 
@@ -299,12 +349,28 @@ START_TEST(fin_after_reorder)
 }
 END_TEST
 
-START_TEST(data_beyond_fin_trimmed)
+START_TEST(data_beyond_fin_discredits_it)
 {
+    /* a FIN ahead of the data, and then data past it: the FIN was false (spoofed) */
     reasm_syn(&ctx, &d, 0);
     reasm_fin(&ctx, &d, &rec, 0, 1 + 4, 0);
     seg(0, 0, "abcdXYZ");
-    ck_assert_str_eq(rec.out, "abcd<fin>");
+    ck_assert_str_eq(rec.out, "abcdXYZ");
+    ck_assert_uint_eq(ctx.stats.fins_discredited, 1);
+    reasm_fin(&ctx, &d, &rec, 0, 1 + 7, 0); /* the real one */
+    ck_assert_str_eq(rec.out, "abcdXYZ<fin>");
+}
+END_TEST
+
+START_TEST(fin_before_delivered_data_ignored)
+{
+    reasm_syn(&ctx, &d, 0);
+    seg(0, 0, "abcdef");
+    reasm_fin(&ctx, &d, &rec, 0, 1 + 3, 0);
+    ck_assert_uint_eq(ctx.stats.fins_discredited, 1);
+    seg(0, 6, "gh");
+    reasm_fin(&ctx, &d, &rec, 0, 1 + 8, 0);
+    ck_assert_str_eq(rec.out, "abcdefgh<fin>");
 }
 END_TEST
 
@@ -355,6 +421,165 @@ START_TEST(retransmitted_syn_ignored)
 }
 END_TEST
 
+/* ---- the reorder window: an ACK over a hole waits for the bytes ---- */
+
+static void setup_reorder(uint32_t packets, ts_us_t time)
+{
+    struct reasm_limits lim;
+    reasm_limits_defaults(&lim);
+    lim.reorder_packets = packets;
+    lim.reorder_time = time;
+    setup_limits(&lim);
+}
+
+START_TEST(reorder_hole_filled_in_time)
+{
+    setup_reorder(64, 1000000);
+    reasm_syn(&ctx, &d, 0);
+    seg(0, 0, "abc");
+    seg(0, 6, "ghi");
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 9, 10); /* the peer has it all; the capture not yet */
+    ck_assert_str_eq(rec.out, "abc");
+    seg(0, 3, "def");                       /* the missing segment, a few packets late */
+    ck_assert_str_eq(rec.out, "abcdefghi");
+    ck_assert_uint_eq(d.gaps, 0);
+    ck_assert_uint_eq(ctx.stats.reorder_waits, 1);
+    ck_assert_uint_eq(ctx.stats.reorder_filled, 1);
+    ck_assert_uint_eq(ctx.stats.reorder_expired, 0);
+}
+END_TEST
+
+START_TEST(reorder_hole_expires_after_packets)
+{
+    setup_reorder(3, 1000000);
+    reasm_syn(&ctx, &d, 0);
+    seg(0, 0, "abc");
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 6, 0);
+    for (int i = 0; i < 3; i++)
+        reasm_ack(&ctx, &d, &rec, 0, 1 + 6, 0);
+    ck_assert_str_eq(rec.out, "abc");
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 6, 0); /* the fourth packet since */
+    ck_assert_str_eq(rec.out, "abc<gap 3>");
+    ck_assert_uint_eq(ctx.stats.reorder_expired, 1);
+    seg(0, 3, "def");
+    ck_assert_uint_eq(ctx.stats.late_bytes, 3);
+}
+END_TEST
+
+START_TEST(reorder_hole_expires_after_time)
+{
+    setup_reorder(1000, 500);
+    reasm_syn(&ctx, &d, 0);
+    seg(0, 0, "abc");
+    seg(0, 6, "ghi");
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 9, 1000);
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 9, 1400);
+    ck_assert_str_eq(rec.out, "abc");
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 9, 1500);
+    ck_assert_str_eq(rec.out, "abc<gap 3>ghi");
+}
+END_TEST
+
+START_TEST(reorder_hole_ends_with_acked_fin)
+{
+    setup_reorder(64, 1000000);
+    reasm_syn(&ctx, &d, 0);
+    seg(0, 0, "abc");
+    reasm_fin(&ctx, &d, &rec, 0, 1 + 6, 0);
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 6, 0);
+    ck_assert_str_eq(rec.out, "abc");
+    reasm_ack(&ctx, &d, &rec, 0, 1 + 7, 0); /* the FIN itself acknowledged */
+    ck_assert_str_eq(rec.out, "abc<gap 3><fin>");
+}
+END_TEST
+
+/* ---- scale: the review's 80,000 one-byte segments behind a one-byte hole ---- */
+
+START_TEST(many_tiny_segments_behind_a_hole)
+{
+    struct reasm_limits lim;
+    reasm_limits_defaults(&lim);
+    setup_limits(&lim);
+    rec.count_only = true;
+    reasm_syn(&ctx, &d, 0);
+    for (uint32_t i = 1; i <= 80000; i++)
+        reasm_push(&ctx, &d, &rec, 0, 1 + i, (const uint8_t *)"x", 1, 1, 0);
+    /* the segment cap declared the hole long before 80,000 segments were queued */
+    ck_assert_uint_le(ctx.stats.queued_segments_peak, lim.dir_segments + 1);
+    ck_assert_uint_ge(ctx.stats.queue_limit_hits, 1);
+    ck_assert_uint_eq(rec.gap_bytes, 1);
+    ck_assert_uint_eq(rec.data_bytes, 80000);
+    ck_assert_uint_eq(d.queued_segments, 0);
+}
+END_TEST
+
+/* A stream cut into segments crossing 2^32, pushed in a shuffled order with duplicates and
+ * overlapping resends: whatever the order, the stream comes out whole and in order. */
+START_TEST(shuffled_segments_across_wraparound)
+{
+    enum { LEN = 6000, SEGS = 1500 };
+    static uint8_t stream[LEN];
+    static uint32_t off[SEGS], len[SEGS];
+    uint32_t rng = 12345;
+    for (int i = 0; i < LEN; i++)
+        stream[i] = (uint8_t)('a' + i % 26);
+    for (int i = 0; i < SEGS; i++) {
+        rng = rng * 1103515245u + 12345u;
+        off[i] = (uint32_t)i * 4;
+        len[i] = 4 + (rng >> 16) % 9;            /* overlaps its neighbours */
+        if (off[i] + len[i] > LEN)
+            len[i] = LEN - off[i];
+    }
+    for (int i = SEGS - 1; i > 0; i--) {         /* Fisher-Yates */
+        rng = rng * 1103515245u + 12345u;
+        int j = (int)((rng >> 8) % (uint32_t)(i + 1));
+        uint32_t t = off[i]; off[i] = off[j]; off[j] = t;
+        t = len[i]; len[i] = len[j]; len[j] = t;
+    }
+    uint32_t isn = 0xFFFFFFFFu - 3000;
+    reasm_syn(&ctx, &d, isn);
+    for (int i = 0; i < SEGS; i++) {
+        reasm_push(&ctx, &d, &rec, 0, isn + 1 + off[i], stream + off[i], len[i], len[i], 0);
+        if (i % 7 == 0)                           /* a duplicate now and then */
+            reasm_push(&ctx, &d, &rec, 0, isn + 1 + off[i], stream + off[i], len[i], len[i],
+                       0);
+    }
+    ck_assert_uint_eq(rec.len, LEN);
+    ck_assert_int_eq(memcmp(rec.out, stream, LEN), 0);
+    ck_assert_uint_eq(ctx.stats.conflicts, 0);
+    ck_assert_uint_eq(d.gaps, 0);
+    ck_assert_ptr_null(d.ooo);
+}
+END_TEST
+
+START_TEST(too_far_ahead_dropped)
+{
+    reasm_syn(&ctx, &d, 0);
+    seg(0, 0, "ab");
+    seg(0, 0x50000000u, "zz"); /* past any window: not queued */
+    ck_assert_uint_eq(ctx.stats.too_far_ahead, 1);
+    ck_assert_ptr_null(d.ooo);
+    seg(0, 2, "cd");
+    ck_assert_str_eq(rec.out, "abcd");
+}
+END_TEST
+
+START_TEST(seq_plausible_window)
+{
+    ck_assert(reasm_seq_plausible(&d, 12345, 0)); /* nothing known: anything goes */
+    reasm_syn(&ctx, &d, 1000);
+    seg(1000, 0, "abcdef");                        /* next_seq 1007 */
+    ck_assert(reasm_seq_plausible(&d, 1007, 100));
+    ck_assert(reasm_seq_plausible(&d, 1006, 100));  /* one below, as after a FIN */
+    ck_assert(reasm_seq_plausible(&d, 1107, 100));
+    ck_assert(!reasm_seq_plausible(&d, 1108, 100));
+    ck_assert(!reasm_seq_plausible(&d, 1005, 100));
+    ck_assert(!reasm_seq_plausible(&d, 0x80001000u, 100));
+    seg(1000, 50, "zz");                           /* the furthest byte seen moves on */
+    ck_assert(reasm_seq_plausible(&d, 1000 + 1 + 52 + 100, 100));
+}
+END_TEST
+
 static Suite *reasm_suite(void)
 {
     Suite *s = suite_create("reasm");
@@ -375,16 +600,27 @@ static Suite *reasm_suite(void)
     tcase_add_test(tc, ack_of_fin_is_not_a_gap);
     tcase_add_test(tc, queue_cap_forces_gap);
     tcase_add_test(tc, total_cap_forces_gap);
+    tcase_add_test(tc, segment_cap_forces_gap);
+    tcase_add_test(tc, queued_bytes_count_bookkeeping_and_cut_payloads);
     tcase_add_test(tc, wraparound);
     tcase_add_test(tc, wraparound_reordered_gap);
     tcase_add_test(tc, midstream_pickup);
     tcase_add_test(tc, fin_after_reorder);
-    tcase_add_test(tc, data_beyond_fin_trimmed);
+    tcase_add_test(tc, data_beyond_fin_discredits_it);
+    tcase_add_test(tc, fin_before_delivered_data_ignored);
     tcase_add_test(tc, flush_fills_to_fin);
     tcase_add_test(tc, snaplen_cut_in_order);
     tcase_add_test(tc, snaplen_cut_out_of_order);
     tcase_add_test(tc, syn_data);
     tcase_add_test(tc, retransmitted_syn_ignored);
+    tcase_add_test(tc, reorder_hole_filled_in_time);
+    tcase_add_test(tc, reorder_hole_expires_after_packets);
+    tcase_add_test(tc, reorder_hole_expires_after_time);
+    tcase_add_test(tc, reorder_hole_ends_with_acked_fin);
+    tcase_add_test(tc, many_tiny_segments_behind_a_hole);
+    tcase_add_test(tc, shuffled_segments_across_wraparound);
+    tcase_add_test(tc, too_far_ahead_dropped);
+    tcase_add_test(tc, seq_plausible_window);
     suite_add_tcase(s, tc);
     return s;
 }

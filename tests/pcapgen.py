@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""pcapgen: reads, crafts and rewrites Ethernet/IPv4/TCP pcap files for the end-to-end tests.
+
+Made captures are derived from real ones (captures/) or built from scratch, at test time, so
+nothing large is committed. Pure python, no dependencies. Checksums are recomputed where a
+packet is changed or made (upscope does not check them; tshark reads them either way).
+
+  pcapgen.py inject-rst IN OUT       a spoofed RST (sequence number outside the window) from
+                                     each side after the first data packet of the server
+  pcapgen.py inject-fin IN OUT       a FIN from the client in the middle of its stream, at a
+                                     sequence number past its data, that later data proves
+                                     false
+  pcapgen.py keystrokes IN OUT       IN, then a connection whose bytes are UI commands ("s",
+                                     a file name, Enter; "e", ...): what a hostile capture
+                                     piped into `upscope --ui -r -` would type
+"""
+import struct
+import sys
+
+
+class Packet:
+    """One Ethernet/IPv4/TCP record, its fields decoded; other records are kept raw."""
+
+    def __init__(self, ts, frame, orig=None):
+        self.ts = ts                      # microseconds
+        self.frame = frame
+        self.orig = orig if orig is not None else len(frame)
+        self.tcp = False
+        if len(frame) >= 54 and frame[12:14] == b"\x08\x00" and frame[14] >> 4 == 4 \
+                and frame[23] == 6:
+            ihl = (frame[14] & 15) * 4
+            t = 14 + ihl
+            self.src, self.dst = frame[26:30], frame[30:34]
+            (self.sport, self.dport, self.seq, self.ack, off, self.flags,
+             self.win) = struct.unpack(">HHIIBBH", frame[t:t + 16])
+            total = struct.unpack(">H", frame[16:18])[0]
+            self.payload = frame[t + (off >> 4) * 4:14 + total]
+            self.tcp = True
+
+    def key(self):
+        return (self.src, self.sport, self.dst, self.dport)
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\x00"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def tcp_frame(src, dst, sport, dport, seq, ack, flags, payload=b"", win=65535,
+              eth=b"\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01"):
+    """An Ethernet/IPv4/TCP frame with correct checksums."""
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4,
+                      flags, win, 0, 0) + payload
+    pseudo = src + dst + struct.pack(">BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack(">H", checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack(">H", checksum(ip)) + ip[12:]
+    return eth + b"\x08\x00" + ip + tcp
+
+
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def ip4(n):
+    """10.0.x.y for a number n: distinct addresses for generated hosts."""
+    return bytes([10, (n >> 16) & 255, (n >> 8) & 255, n & 255])
+
+
+class Conn:
+    """A TCP connection being built: handshake, data both ways, close. Times advance by
+    `step` microseconds per packet."""
+
+    def __init__(self, client, server, cport, sport, ts, step=100, isn=(1000, 5000)):
+        self.c, self.s, self.cp, self.sp = client, server, cport, sport
+        self.ts, self.step = ts, step
+        self.seq = [isn[0], isn[1]]     # next sequence number per side (0 client, 1 server)
+        self.out = []
+
+    def _pkt(self, side, flags, payload=b""):
+        src, dst, sp, dp = ((self.c, self.s, self.cp, self.sp) if side == 0
+                            else (self.s, self.c, self.sp, self.cp))
+        ack = self.seq[1 - side] if flags & ACK else 0
+        self.out.append(Packet(self.ts, tcp_frame(src, dst, sp, dp, self.seq[side], ack,
+                                                  flags, payload)))
+        self.ts += self.step
+        self.seq[side] += len(payload) + (1 if flags & (SYN | FIN) else 0)
+
+    def handshake(self):
+        self._pkt(0, SYN)
+        self._pkt(1, SYN | ACK)
+        self._pkt(0, ACK)
+        return self
+
+    def send(self, side, data, mss=1400):
+        for i in range(0, len(data), mss):
+            self._pkt(side, PSH | ACK, data[i:i + mss])
+        return self
+
+    def close(self):
+        self._pkt(0, FIN | ACK)
+        self._pkt(1, FIN | ACK)
+        self._pkt(0, ACK)
+        return self
+
+
+def read(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    assert linktype == 1, "input must be Ethernet"
+    off, out = 24, []
+    while off + 16 <= len(data):
+        sec, frac, incl, orig = struct.unpack(endian + "IIII", data[off:off + 16])
+        usec = frac // 1000 if nano else frac
+        out.append(Packet(sec * 1000000 + usec, data[off + 16:off + 16 + incl], orig))
+        off += 16 + incl
+    return out
+
+
+def write(path, packets, linktype=1, snaplen=262144):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, linktype))
+        for p in packets:
+            f.write(struct.pack("<IIII", p.ts // 1000000, p.ts % 1000000, len(p.frame),
+                                p.orig) + p.frame)
+
+
+def first_data_from(packets, server_port, from_server=True):
+    """Index of the first packet with payload sent by (or to) the server."""
+    for i, p in enumerate(packets):
+        if p.tcp and p.payload and (p.sport == server_port) == from_server:
+            return i
+    raise SystemExit("pcapgen: no data packet found")
+
+
+def server_port_of(packets):
+    for p in packets:
+        if p.tcp and p.flags & SYN and p.flags & ACK:
+            return p.sport
+    raise SystemExit("pcapgen: no SYN-ACK found")
+
+
+def inject_rst(packets):
+    """After the server's first response bytes: a RST from each side with a sequence number a
+    real stack would drop (far outside the window)."""
+    port = server_port_of(packets)
+    i = first_data_from(packets, port, True)
+    p = packets[i]
+    spoof = []
+    for (src, dst, sp, dp, seq) in ((p.src, p.dst, p.sport, p.dport, p.seq + 0x40000000),
+                                    (p.dst, p.src, p.dport, p.sport, p.ack + 0x7000000)):
+        spoof.append(Packet(p.ts + 1, tcp_frame(src, dst, sp, dp, seq, 0, RST)))
+    return packets[:i + 1] + spoof + packets[i + 1:]
+
+
+def inject_fin(packets):
+    """After the client's first data: a FIN from the client 10 bytes past what it sent so far.
+    The client's later data lies beyond it, so the FIN cannot be true."""
+    port = server_port_of(packets)
+    i = first_data_from(packets, port, False)
+    p = packets[i]
+    fin_seq = p.seq + len(p.payload) + 10
+    spoof = Packet(p.ts + 1, tcp_frame(p.src, p.dst, p.sport, p.dport, fin_seq, p.ack,
+                                       FIN | ACK))
+    return packets[:i + 1] + [spoof] + packets[i + 1:]
+
+
+def keystrokes(packets):
+    """A request whose bytes spell UI commands: save the packets (s), export reports (e),
+    each answered with a file name and Enter, many times over."""
+    evil = (b"sPWNED.pcap\r" + b"eEVIL.ndjson\r" + b"/x\r" + b"q") * 50
+    ts = packets[-1].ts + 1000 if packets else 0
+    conn = Conn(ip4(1), ip4(2), 40000, 8080, ts).handshake()
+    conn.send(0, b"POST /keys HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(evil)
+              + evil).close()
+    return packets + conn.out
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    cmd = argv[1]
+    if cmd == "inject-rst":
+        write(argv[3], inject_rst(read(argv[2])))
+    elif cmd == "inject-fin":
+        write(argv[3], inject_fin(read(argv[2])))
+    elif cmd == "keystrokes":
+        write(argv[3], keystrokes(read(argv[2])))
+    else:
+        print("pcapgen: unknown command %s" % cmd, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
