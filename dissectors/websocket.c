@@ -34,6 +34,8 @@ struct ws_dir {
     uint8_t msg_opcode;
     bool msg_compressed;
     bool msg_damaged;            /* a gap fell inside it: its content cannot be checked */
+    bool msg_capped;             /* decompressed past the cap: its end is not checked */
+    uint64_t capped_seen;        /* the inflater's capped_messages already reported */
     bool utf8_reported;
     struct utf8_state utf8;
     /* control frame payload (the first 125 bytes) */
@@ -97,6 +99,18 @@ static void inflate_failed(struct sink_ctx *c)
         c->d->inflate_usable = false; /* the shared window is gone for good */
 }
 
+/* The inflater reached its cap on this message: say so, once (RFC 6455 §10.4). */
+static void note_capped(struct sink_ctx *c)
+{
+    struct ws_dir *d = c->d;
+    if (d->inflater.capped_messages == d->capped_seen)
+        return;
+    d->capped_seen = d->inflater.capped_messages;
+    d->msg_capped = true;
+    FINDING(c->dx, WS_DEFLATE_CAPPED, c->dir, c->ts, "a message decompressed past %llu MiB; "
+            "the rest of it was not inspected", WS_INFLATE_MESSAGE_CAP >> 20);
+}
+
 static void message_data(struct sink_ctx *c, const uint8_t *p, size_t n)
 {
     struct ws_dir *d = c->d;
@@ -108,15 +122,18 @@ static void message_data(struct sink_ctx *c, const uint8_t *p, size_t n)
         return;
     if (!ws_inflate_feed(&d->inflater, p, n, message_bytes, c))
         inflate_failed(c);
+    note_capped(c);
 }
 
 static void message_end(struct sink_ctx *c)
 {
     struct ws_dir *d = c->d;
-    if (d->msg_compressed && d->inflate_usable && !d->msg_damaged &&
-        !ws_inflate_end_message(&d->inflater, message_bytes, c))
-        inflate_failed(c);
-    if (d->msg_opcode == WS_OP_TEXT && !d->msg_damaged && !d->utf8_reported &&
+    if (d->msg_compressed && d->inflate_usable && !d->msg_damaged) {
+        if (!ws_inflate_end_message(&d->inflater, message_bytes, c))
+            inflate_failed(c);
+        note_capped(c);
+    }
+    if (d->msg_opcode == WS_OP_TEXT && !d->msg_damaged && !d->utf8_reported && !d->msg_capped &&
         !(d->msg_compressed && !d->inflate_usable) && !utf8_complete(&d->utf8))
         FINDING(c->dx, WS_TEXT_INVALID_UTF8, c->dir, c->ts,
                 "text message ends inside a UTF-8 character");
@@ -178,6 +195,7 @@ static bool start_data_frame(struct websocket *ws, struct dissect *dx, enum dir 
     d->msg_opcode = fh->opcode;
     d->msg_compressed = fh->rsv1 && ws->deflate && !ws->midstream;
     d->msg_damaged = fh->rsv1 && ws->midstream; /* compressed, context unknown */
+    d->msg_capped = false;
     d->utf8_reported = false;
     utf8_init(&d->utf8);
     return true;
@@ -269,6 +287,7 @@ static void close_frame(struct ws_dir *d, struct dissect *dx, enum dir dir, ts_u
         wi->close.code = code;
         wi->close.initiator = dir;
         wi->close.reason = bytes_dup(reason, reason_len);
+        wi->close.reason_len = wi->close.reason ? (uint32_t)reason_len : 0;
     } else if (dir != wi->close.initiator) {
         wi->close.replied = true;
     }

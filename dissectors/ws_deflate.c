@@ -18,6 +18,26 @@ bool ws_inflate_init(struct ws_inflater *in, int window_bits, bool no_context_ta
     return true;
 }
 
+/* Past the cap a message is no longer looked at; with context takeover it is still inflated
+ * (its bytes are history for the next message), without it there is no point. */
+static bool note_output(struct ws_inflater *in, const uint8_t *p, size_t got,
+                        ws_inflate_sink sink, void *user)
+{
+    if (in->capped)
+        return !in->reset_each_message;
+    uint64_t room = WS_INFLATE_MESSAGE_CAP - in->message_out;
+    size_t shown = got < room ? got : (size_t)room;
+    in->message_out += shown;
+    if (shown)
+        sink(user, p, shown);
+    if (shown < got || in->message_out == WS_INFLATE_MESSAGE_CAP) {
+        in->capped = true;
+        in->capped_messages++;
+        return !in->reset_each_message;
+    }
+    return true;
+}
+
 static bool run(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_sink sink,
                 void *user)
 {
@@ -25,21 +45,17 @@ static bool run(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_s
     unsigned chunk = in->chunk < sizeof out ? in->chunk : sizeof out;
     if (!in->ready || in->failed)
         return !in->failed;
+    if (in->capped && in->reset_each_message)
+        return true; /* the rest of this message is skipped */
     in->z.next_in = (Bytef *)p;
     in->z.avail_in = (uInt)n;
     for (;;) {
-        if (in->capped)
-            break;
         in->z.next_out = out;
         in->z.avail_out = chunk;
         int rc = inflate(&in->z, Z_SYNC_FLUSH);
         size_t got = chunk - in->z.avail_out;
-        if (got) {
-            in->message_out += got;
-            sink(user, out, got);
-        }
-        if (in->message_out > WS_INFLATE_MESSAGE_CAP)
-            in->capped = true;
+        if (got && !note_output(in, out, got, sink, user))
+            break; /* capped, no context to keep */
         if (rc == Z_STREAM_END) {
             /* BFINAL inside a message: legal (§7.2.3.3); start a fresh block stream */
             inflateReset(&in->z);

@@ -6,7 +6,12 @@
  * sender that breaks them fails to decompress, which is reported. zlib counts the bytes produced
  * within one inflate() call as history too, so each call produces at most half the window: a
  * reference up to 1.5 windows back can still pass unnoticed, anything further fails. Output goes
- * to a callback in chunks. Decompressed bytes per message are capped, so a deflate bomb costs bounded time. */
+ * to a callback in chunks.
+ *
+ * Decompressed bytes per message are capped (WS_INFLATE_MESSAGE_CAP): past the cap nothing more
+ * of the message reaches the callback. With context takeover the rest is still inflated, into
+ * nothing, because later messages may refer back to it; the cost is linear in the compressed
+ * input (deflate expands at most about 1032 times). Without it the rest is skipped. */
 #ifndef UPSCOPE_WS_DEFLATE_H
 #define UPSCOPE_WS_DEFLATE_H
 
@@ -28,6 +33,7 @@ struct ws_inflater {
     char error[96];
     uint64_t message_out;       /* decompressed bytes of the current message */
     bool capped;                /* the message passed WS_INFLATE_MESSAGE_CAP */
+    uint64_t capped_messages;   /* messages that passed it */
 };
 
 /* window_bits: 8..15, the sender's max_window_bits. False if zlib cannot start. */

@@ -17,18 +17,15 @@ static bool is_hidden_format(uint32_t cp)
            cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB);
 }
 
-/* Escape text for one input position; returns bytes of input used, fills rep (NUL-ended). */
-static size_t escape_one(const uint8_t *p, size_t n, enum escape_mode mode, char rep[16])
+/* Escape text for one input position: returns bytes of input used, fills rep and *rep_len
+ * (rep may hold a NUL byte in JSON mode, so its length is not strlen's). */
+static size_t escape_one(const uint8_t *p, size_t n, enum escape_mode mode, char rep[16],
+                         size_t *rep_len)
 {
     uint8_t b = p[0];
-    if (b >= 0x20 && b < 0x7F) {
-        rep[0] = (char)b;
-        rep[1] = '\0';
-        return 1;
-    }
-    if (b < 0x80 && mode == ESCAPE_JSON) {
-        rep[0] = (char)b; /* jansson writes controls as \u00XX */
-        rep[1] = '\0';
+    *rep_len = 1;
+    if ((b >= 0x20 && b < 0x7F) || (b < 0x80 && mode == ESCAPE_JSON)) {
+        rep[0] = (char)b; /* in JSON, jansson writes controls (NUL too) as \u00XX */
         return 1;
     }
     if (b < 0x80) {
@@ -38,20 +35,21 @@ static size_t escape_one(const uint8_t *p, size_t n, enum escape_mode mode, char
             strcpy(rep, named);
         else
             snprintf(rep, 16, "\\x%02X", b);
+        *rep_len = strlen(rep);
         return 1;
     }
     uint32_t cp;
     size_t len = utf8_decode(p, n, &cp);
     if (len == 0) {
-        snprintf(rep, 16, "\\x%02X", b);
+        *rep_len = (size_t)snprintf(rep, 16, "\\x%02X", b);
         return 1;
     }
     if (mode == ESCAPE_TERMINAL && (cp < 0xA0 || is_hidden_format(cp))) {
-        snprintf(rep, 16, "\\u{%04X}", (unsigned)cp);
+        *rep_len = (size_t)snprintf(rep, 16, "\\u{%04X}", (unsigned)cp);
         return len;
     }
     memcpy(rep, p, len);
-    rep[len] = '\0';
+    *rep_len = len;
     return len;
 }
 
@@ -60,11 +58,10 @@ size_t escape_buf(char *out, size_t cap, const void *in, size_t len, enum escape
     if (cap == 0)
         return 0;
     const uint8_t *p = in;
-    size_t o = 0, i = 0;
+    size_t o = 0, i = 0, rl;
     char rep[16];
     while (i < len) {
-        size_t used = escape_one(p + i, len - i, mode, rep);
-        size_t rl = strlen(rep);
+        size_t used = escape_one(p + i, len - i, mode, rep, &rl);
         bool last = i + used == len;
         /* keep room for "..." unless this is the final piece */
         if (o + rl + (last ? 0 : 3) >= cap) {
@@ -80,13 +77,4 @@ size_t escape_buf(char *out, size_t cap, const void *in, size_t len, enum escape
     }
     out[o] = '\0';
     return o;
-}
-
-char *escape_dup(const void *in, size_t len, enum escape_mode mode)
-{
-    size_t cap = len * 8 + 1; /* the longest escape, \u{XXXX}, is 8 bytes for a 2-byte input */
-    char *out = malloc(cap);
-    if (out)
-        escape_buf(out, cap, in, len, mode);
-    return out;
 }

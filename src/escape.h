@@ -15,10 +15,9 @@
 enum escape_mode { ESCAPE_TERMINAL, ESCAPE_JSON };
 
 /* Writes the escaped form of in[0..len) to out (always NUL-terminated when cap > 0). If it does
- * not fit, it is cut at a character boundary and ends with "...". Returns strlen(out). */
+ * not fit, it is cut at a character boundary and ends with "...". Returns the length written:
+ * in ESCAPE_JSON mode a NUL byte of the input is kept, so pass that length on (json_stringn),
+ * not strlen(out). */
 size_t escape_buf(char *out, size_t cap, const void *in, size_t len, enum escape_mode mode);
-
-/* The escaped form on the heap (caller frees); NULL only if memory runs out. */
-char *escape_dup(const void *in, size_t len, enum escape_mode mode);
 
 #endif

@@ -94,6 +94,8 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
       "permessage-deflate message does not decompress") \
     X(WS_FRAME_TRUNCATED, WARNING, "RFC 6455 §5.2", \
       "frame cut short by the end of the connection or capture") \
+    X(WS_DEFLATE_CAPPED, INFO, "RFC 6455 §10.4", \
+      "a message decompressed past upscope's limit; the rest of it was not inspected") \
     X(H2C_SETTINGS_MISSING, ERROR, "RFC 7540 §3.2.1", \
       "h2c upgrade request without HTTP2-Settings") \
     X(H2C_SETTINGS_DUPLICATE, ERROR, "RFC 7540 §3.2.1", \

@@ -10,13 +10,15 @@
 #include "h2_settings.h"
 #include "report_text.h"
 
-/* A string from the wire, made valid UTF-8. */
+/* A string from the wire, made valid UTF-8. Its length is passed on, so a NUL byte stays in the
+ * string (jansson writes it as \u0000) instead of ending it. */
 static json_t *wire_string(const char *p, size_t n)
 {
     if (!p)
         return json_null();
-    char *e = escape_dup(p, n, ESCAPE_JSON);
-    json_t *j = e ? json_string(e) : json_null();
+    size_t cap = n * 8 + 1; /* the longest escape is 8 bytes for one input byte */
+    char *e = malloc(cap);
+    json_t *j = e ? json_stringn(e, escape_buf(e, cap, p, n, ESCAPE_JSON)) : NULL;
     free(e);
     return j ? j : json_null();
 }
@@ -102,7 +104,7 @@ static json_t *close_json(const struct ws_info *w)
         return json_null();
     return json_pack("{s:o, s:o, s:s, s:b}",
                      "code", w->close.code < 0 ? json_null() : json_integer(w->close.code),
-                     "reason", wire_cstr(w->close.reason),
+                     "reason", wire_string(w->close.reason, w->close.reason_len),
                      "initiator", dir_name(w->close.initiator),
                      "replied", w->close.replied);
 }

@@ -75,6 +75,7 @@ struct ws_info {
         bool seen;
         int code;                      /* -1: no status code in the frame */
         char *reason;
+        uint32_t reason_len;           /* it may hold NUL bytes */
         enum dir initiator;
         bool replied;                  /* the other side sent its close too */
     } close;

@@ -8,6 +8,7 @@
 #include "check_main.h"
 #include "escape.h"
 #include "harness.h"
+#include "report_json.h"
 #include "utf8.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
@@ -518,6 +519,65 @@ START_TEST(deflate_window_bits_honoured)
 }
 END_TEST
 
+/* Compresses n bytes of `fill` on the sender's stream z (context kept across messages) and
+ * sends them as one message in frames of at most 60000 bytes, as a deflate bomb would come. */
+static void send_bomb(struct harness *h, z_stream *z, char fill, size_t n)
+{
+    static uint8_t in[1 << 20];
+    memset(in, fill, sizeof in);
+    size_t cap = n / 500 + 4096, len = 0;
+    uint8_t *out = malloc(cap);
+    ck_assert_ptr_nonnull(out);
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < sizeof in ? n - done : sizeof in;
+        done += k;
+        z->next_in = in;
+        z->avail_in = (uInt)k;
+        z->next_out = out + len;
+        z->avail_out = (uInt)(cap - len);
+        ck_assert_int_eq(deflate(z, done == n ? Z_SYNC_FLUSH : Z_NO_FLUSH), Z_OK);
+        ck_assert_uint_eq(z->avail_in, 0);
+        len = cap - z->avail_out;
+    }
+    len -= 4; /* the 00 00 ff ff tail is not sent (RFC 7692 §7.2.1) */
+    for (size_t off = 0; off < len; off += 60000) {
+        size_t k = len - off < 60000 ? len - off : 60000;
+        uint8_t b0 = (uint8_t)((off == 0 ? 0x41 : 0x00) | (off + k == len ? 0x80 : 0));
+        frame(h, DIR_S2C, b0, out + off, k);
+    }
+    free(out);
+}
+
+START_TEST(deflate_bomb_capped_then_next_message_fine)
+{
+    /* 66 MiB of 'a' in one text message: past the 64 MiB cap. With context takeover the next
+     * message still decompresses, no false WS_DEFLATE_ERROR follows, and the cap is reported. */
+    for (int takeover = 1; takeover >= 0; takeover--) {
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+        struct harness h;
+        open_ws(&h, "Sec-WebSocket-Extensions: permessage-deflate\r\n",
+                takeover ? "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+                         : "Sec-WebSocket-Extensions: permessage-deflate; "
+                           "server_no_context_takeover\r\n");
+        send_bomb(&h, &z, 'a', 66u << 20);
+        if (!takeover)
+            deflateReset(&z); /* as the sender promised */
+        send_bomb(&h, &z, 'b', 1000);
+        deflateEnd(&z);
+        struct session *s = close_ws(&h);
+        ck_assert_finding(s, WS_DEFLATE_CAPPED);
+        ck_assert_no_finding(s, WS_DEFLATE_ERROR);
+        ck_assert_no_finding(s, WS_TEXT_INVALID_UTF8);
+        ck_assert_uint_eq(s->ws->messages[DIR_S2C], 2);
+        /* what was looked at: up to the cap, then all of the second message */
+        ck_assert_uint_eq(s->ws->message_bytes[DIR_S2C], (64ull << 20) + 1000);
+        harness_free(&h);
+    }
+}
+END_TEST
+
 START_TEST(deflate_garbage_and_utf8_after_inflate)
 {
     struct harness h;
@@ -605,10 +665,34 @@ START_TEST(escaping)
 }
 END_TEST
 
+START_TEST(json_keeps_nul_bytes)
+{
+    /* NUL bytes in a header value and in a close reason reach the NDJSON report as \u0000 */
+    static const char req[] = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        "X-Nul: a\0b\r\n\r\n";
+    struct harness h;
+    harness_init(&h, false);
+    harness_send(&h, DIR_C2S, req, sizeof req - 1);
+    char buf[512];
+    snprintf(buf, sizeof buf, response_fmt, "");
+    harness_send_str(&h, DIR_S2C, buf);
+    frame(&h, DIR_S2C, 0x88, "\x03\xe8x\0y", 5);
+    struct session *s = close_ws(&h);
+    char *json = report_json_string(s);
+    ck_assert_ptr_nonnull(strstr(json, "[\"X-Nul\",\"a\\u0000b\"]"));
+    ck_assert_ptr_nonnull(strstr(json, "\"reason\":\"x\\u0000y\""));
+    free(json);
+    harness_free(&h);
+}
+END_TEST
+
 static Suite *websocket_suite(void)
 {
     Suite *s = suite_create("websocket");
     TCase *tc = tcase_create("websocket");
+    tcase_set_timeout(tc, 120); /* the deflate bomb takes a while under sanitizers */
     tcase_add_test(tc, accept_rfc_example);
     tcase_add_test(tc, header_parse);
     tcase_add_test(tc, clean_session);
@@ -629,9 +713,11 @@ static Suite *websocket_suite(void)
     tcase_add_test(tc, deflate_context_takeover_honoured);
     tcase_add_test(tc, deflate_window_bits_honoured);
     tcase_add_test(tc, deflate_garbage_and_utf8_after_inflate);
+    tcase_add_test(tc, deflate_bomb_capped_then_next_message_fine);
     tcase_add_test(tc, midstream_pickup);
     tcase_add_test(tc, utf8_validator);
     tcase_add_test(tc, escaping);
+    tcase_add_test(tc, json_keeps_nul_bytes);
     suite_add_tcase(s, tc);
     return s;
 }
