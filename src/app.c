@@ -10,6 +10,8 @@
 #include "stats.h"
 #include "ui/ui.h"
 
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "the stop flag must be lock-free (signal-safe)");
+
 #define EXPIRE_EVERY_US 1000000u   /* how often idle flows are looked for (packet time) */
 #define LIVE_READ_TIMEOUT_MS 100
 
@@ -107,7 +109,7 @@ static void packet_loop(struct app *a)
     struct packet pkt;
     ts_us_t next_expire = 0, next_status = 0;
     uint64_t seen = 0;
-    while (!a->stop) {
+    while (!app_stopping(a)) {
         enum capture_status st = capture_next(&a->cap, &pkt);
         if (st == CAPTURE_PACKET) {
             lock(a);
@@ -193,6 +195,12 @@ static bool start(struct app *a)
         return false;
     }
     a->ui = want_ui(o);
+    if (a->ui && !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "upscope: --ui needs a terminal on standard output (use -N, -j or -w "
+                        "to write reports elsewhere)\n");
+        a->ui = false;
+        return false;
+    }
     if (!output_open(&a->output, o, !a->ui))
         return false;
     if (a->ui && !store_init(&a->store, o->max_sessions)) {
@@ -237,7 +245,8 @@ static void run(struct app *a)
         a->status = EXIT_FATAL;
         return;
     }
-    ui_run(a);
+    if (!ui_run(a))
+        a->status = EXIT_FATAL;
     app_request_stop(a);
     pthread_join(a->capture_thread, NULL);
 }
@@ -245,6 +254,7 @@ static void run(struct app *a)
 int app_run(struct app *a, const struct options *o)
 {
     memset(a, 0, sizeof *a);
+    atomic_init(&a->stop, false);
     a->opt = o;
     a->status = EXIT_OK;
     if (!open_input(a))
@@ -272,6 +282,11 @@ int app_run(struct app *a, const struct options *o)
 
 void app_request_stop(struct app *a)
 {
-    a->stop = 1;
+    atomic_store(&a->stop, true);
     capture_stop(&a->cap);
+}
+
+bool app_stopping(struct app *a)
+{
+    return atomic_load(&a->stop);
 }

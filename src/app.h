@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "capture.h"
@@ -46,7 +47,8 @@ struct app {
     struct app_status status_bar;
     uint64_t last_session_id;
     pthread_t capture_thread;
-    volatile sig_atomic_t stop;  /* set from a signal handler or the UI */
+    atomic_bool stop;            /* set from a signal handler or the UI thread: lock-free, so
+                                  * safe in both (C11 §7.17.5, §7.14.1.1) */
     int status;
 };
 
@@ -55,5 +57,8 @@ int app_run(struct app *a, const struct options *o);
 
 /* Asks a running app to finish cleanly (async-signal-safe). */
 void app_request_stop(struct app *a);
+
+/* Has a stop been asked for? */
+bool app_stopping(struct app *a);
 
 #endif

@@ -25,6 +25,7 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a closed terminal: finish cleanly, remove the spool */
     signal(SIGPIPE, SIG_IGN);
 }
 

@@ -128,4 +128,28 @@ check_eq "hostile: no colour bleeds from the payload text" 0 \
 keys q
 check "hostile: q quits" wait_for "EXITED 0"
 
+# a capture piped in (`tcpdump -w - | upscope --ui -r -`) whose bytes spell UI commands: the
+# keys come from the terminal, so nothing in the capture can save files or quit
+"$PY" "$top_srcdir/tests/pcapgen.py" keystrokes "$CAPTURES/ws-basic.pcap" "$TMP/keys.pcap"
+size=$(stat -c %s "$TMP/keys.pcap")
+S="ui$((${S#ui} + 1))"
+tm new-session -d -s "$S" -x 120 -y 40 "cd '$TMP' && { head -c 3000 keys.pcap; sleep 2; \
+    tail -c +3001 keys.pcap; sleep 2; } | env LANG=C.UTF-8 '$UPSCOPE' --ui -r -; \
+    echo EXITED \$?; sleep 600"
+check "piped capture: the list appears" wait_for "[end of file]"
+check_eq "piped capture ($size bytes): no file was written by its bytes" "" \
+    "$(cd "$TMP" && ls PWNED* EVIL* 2>/dev/null)"
+check_contains_pane "piped capture: the UI is still up, no prompt opened" "[end of file]"
+npkts=$("$UPSCOPE" -q --stats -r "$TMP/keys.pcap" 2>&1 | stat_of packets)
+check_contains_pane "piped capture: every one of its $npkts packets was read (none eaten as keys)" \
+    "pkts $npkts "
+keys q
+check "piped capture: q from the terminal quits" wait_for "EXITED 0"
+
+# no terminal on standard output: a clear refusal, not escape sequences in a file
+"$UPSCOPE" --ui -r "$CAPTURES/ws-basic.pcap" >"$TMP/redirected" 2>"$TMP/err"
+check_eq "--ui with output redirected: status 1" 1 $?
+check_contains "--ui with output redirected: says why" "$TMP/err" "needs a terminal"
+check_eq "--ui with output redirected: nothing written to the file" 0 "$(stat -c %s "$TMP/redirected")"
+
 done_testing

@@ -1,6 +1,7 @@
 /* ui: terminal setup, the panel stack, the main loop, title and status bars, the prompt. */
 #include "ui.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -266,13 +267,26 @@ static void init_colors(struct ui *ui)
     init_pair(PAIR_MARK, COLOR_MAGENTA, -1);
 }
 
+/* Keys come from the terminal itself, never from standard input: with `-r -` standard input
+ * is the capture, and its bytes must not act as keystrokes (less and sngrep do the same). */
 static bool init_terminal(struct ui *ui)
 {
     setlocale(LC_ALL, "");
     const char *cs = nl_langinfo(CODESET);
     ui->ascii = !cs || strcmp(cs, "UTF-8") != 0;
-    if (!initscr())
+    ui->keys_in = fopen("/dev/tty", "r");
+    if (!ui->keys_in) {
+        fprintf(stderr, "upscope: the UI reads keys from /dev/tty: %s\n", strerror(errno));
         return false;
+    }
+    ui->screen = newterm(NULL, stdout, ui->keys_in);
+    if (!ui->screen) {
+        fprintf(stderr, "upscope: cannot start the terminal UI (TERM=%s)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        fclose(ui->keys_in);
+        return false;
+    }
+    set_term(ui->screen);
     cbreak();
     noecho();
     nonl();
@@ -355,18 +369,16 @@ static void handle_global(struct ui *ui, enum ui_action act)
     }
 }
 
-void ui_run(struct app *a)
+bool ui_run(struct app *a)
 {
     struct ui ui;
     memset(&ui, 0, sizeof ui);
     ui.app = a;
-    if (!init_terminal(&ui)) {
-        fprintf(stderr, "upscope: cannot start the terminal UI\n");
-        return;
-    }
+    if (!init_terminal(&ui))
+        return false;
     ui_push(&ui, ui_sessions_new(&ui));
     uint64_t last_version = (uint64_t)-1, last_tick = 0;
-    while (!ui.quit && !a->stop && ui.depth > 0) {
+    while (!ui.quit && !app_stopping(a) && ui.depth > 0) {
         uint64_t ms = now_ms();
         bool changed = store_version(&a->store) != last_version || top(&ui)->stale;
         if (ms >= last_tick + TICK_MS && (!ui.paused || top(&ui)->stale)) {
@@ -395,4 +407,7 @@ void ui_run(struct app *a)
     delwin(ui.title);
     delwin(ui.status);
     endwin();
+    delscreen(ui.screen);
+    fclose(ui.keys_in);
+    return true;
 }

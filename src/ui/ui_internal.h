@@ -44,6 +44,8 @@ struct screen {
 
 struct ui {
     struct app *app;
+    SCREEN *screen;              /* on the terminal: output to stdout, keys from keys_in */
+    FILE *keys_in;               /* /dev/tty */
     bool ascii;                  /* the terminal is not UTF-8 */
     bool color;
     WINDOW *title, *status;
