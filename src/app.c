@@ -174,9 +174,10 @@ static bool open_export(struct app *a)
     export_config_defaults(&cfg);
     cfg.dlt = a->cap.dlt;
     cfg.snaplen = o->snaplen;
-    /* without --only the -w file is the spool itself; with it, chosen sessions are copied */
-    cfg.spool_path = o->only.any ? NULL : o->pcap_file;
-    cfg.out_path = o->only.any ? o->pcap_file : NULL;
+    cfg.out_path = o->pcap_file;
+    cfg.only = o->pcap_file && o->only.any;
+    cfg.spool = a->ui;
+    cfg.spool_max = o->spool_max;
     char err[512];
     a->export = export_open(&cfg, err, sizeof err);
     if (!a->export)
@@ -264,16 +265,21 @@ int app_run(struct app *a, const struct options *o)
         run(a);
     else
         a->status = EXIT_FATAL;
+    char err[512];
+    if (started && a->export && !export_finish(a->export, err, sizeof err)) {
+        fprintf(stderr, "upscope: writing the packets failed: %s\n", err);
+        a->status = EXIT_FATAL;
+    }
     if (started && o->stats)
         stats_print(stderr, &a->worker, &a->cap, a->ui ? &a->store : NULL);
     if (started && a->cap.live)
         print_live_counts(a);
     worker_free(&a->worker);
     capture_close(&a->cap);
-    export_close(a->export);
+    export_free(a->export);
     if (a->ui)
         store_destroy(&a->store);
-    if (!output_close(&a->output) && a->status == EXIT_OK)
+    if (!output_close(&a->output, started) && a->status == EXIT_OK)
         a->status = EXIT_FATAL;
     if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on)
         a->status = EXIT_FINDINGS;

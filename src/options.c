@@ -25,6 +25,7 @@ enum {
     OPT_REASM_SEGMENTS,
     OPT_REORDER_PACKETS,
     OPT_REORDER_TIME,
+    OPT_SPOOL_MAX,
 };
 
 static const char usage_text[] =
@@ -70,6 +71,8 @@ static const char usage_text[] =
     "                           packets (default 64) ...\n"
     "      --reorder-time=MS    ... and this long in capture time (default 1000)\n"
     "      --max-sessions=N     sessions the UI keeps; the oldest ended go first (default 10000)\n"
+    "      --spool-max=MIB      packets kept on disk for the UI's save and --only; the oldest\n"
+    "                           go first (default 512)\n"
     "\n"
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
@@ -96,6 +99,7 @@ static const struct option long_opts[] = {
     { "reasm-segments", required_argument, NULL, OPT_REASM_SEGMENTS },
     { "reorder-packets", required_argument, NULL, OPT_REORDER_PACKETS },
     { "reorder-time", required_argument, NULL, OPT_REORDER_TIME },
+    { "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
     { NULL, 0, NULL, 0 },
 };
 
@@ -184,6 +188,7 @@ static void set_defaults(struct options *o)
     o->color = COLOR_AUTO;
     o->fail_on = -1;
     o->max_sessions = 10000;
+    o->spool_max = 512ull << 20;
     worker_config_defaults(&o->worker);
 }
 
@@ -249,6 +254,9 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case OPT_REORDER_PACKETS:
         if (!parse_number("--reorder-packets", arg, 0, 1u << 20, &v)) return false;
         o->worker.reasm.reorder_packets = (uint32_t)v; return true;
+    case OPT_SPOOL_MAX:
+        if (!parse_number("--spool-max", arg, 1, 1u << 24, &v)) return false;
+        o->spool_max = v << 20; return true;
     case OPT_REORDER_TIME:
         if (!parse_number("--reorder-time", arg, 0, 3600u * 1000, &v)) return false;
         o->worker.reasm.reorder_time = v * 1000u; return true;

@@ -37,6 +37,7 @@ struct options {
     bool no_ui;                  /* -N, --no-ui */
     const char *user;            /* -Z: drop root privileges to this user */
     uint32_t max_sessions;       /* --max-sessions: sessions the UI keeps */
+    uint64_t spool_max;          /* --spool-max: bytes of packets kept for the UI and --only */
     int fail_on;                 /* --fail-on: exit 3 at this severity or worse; -1 off */
     bool quiet;                  /* -q: no text summary */
     enum color_mode color;       /* --color */

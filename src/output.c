@@ -77,14 +77,18 @@ static void print_tally(const struct output *o)
             (unsigned long long)o->findings[SEV_INFO]);
 }
 
-bool output_close(struct output *o)
+bool output_close(struct output *o, bool tally)
 {
-    if (o->text)
+    if (o->text && tally)
         print_tally(o);
+    if (o->text && (fflush(o->text) != 0 || ferror(o->text)) && !o->text_failed) {
+        fprintf(stderr, "upscope: writing the summary failed: %s\n", strerror(errno));
+        o->text_failed = true;
+    }
     if (o->json_owned && fclose(o->json) != 0 && !o->json_failed) {
         fprintf(stderr, "upscope: closing the NDJSON report failed: %s\n", strerror(errno));
         o->json_failed = true;
     }
     o->json = NULL;
-    return !o->json_failed;
+    return !o->json_failed && !o->text_failed;
 }

@@ -15,6 +15,7 @@ struct output {
     bool json_owned;             /* fclose it at the end */
     bool json_failed;
     FILE *text;                  /* the summary, or NULL (-q, or JSON on stdout) */
+    bool text_failed;
     bool color;
     uint64_t sessions;
     uint64_t by_outcome[OUTCOME_COUNT];
@@ -28,8 +29,8 @@ bool output_open(struct output *o, const struct options *opt, bool text);
 
 void output_session(struct output *o, struct session *s);
 
-/* Prints the closing tally (text summary only) and closes files. False if writing the JSON
- * file failed at any point. */
-bool output_close(struct output *o);
+/* Prints the closing tally (text summary only, and only if the run started) and closes files.
+ * False if writing the JSON file or the summary failed at any point. */
+bool output_close(struct output *o, bool tally);
 
 #endif

@@ -102,7 +102,6 @@ struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts)
     s->server_ip = f->key.addr[sv];
     s->server_port = f->key.port[sv];
     s->start = s->end = ts;
-    s->key = f->key;
     s->spool_first = s->spool_end = -1;
     return s;
 }

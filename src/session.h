@@ -201,9 +201,10 @@ struct session {
     struct tls_info *tls;
     struct ndpi_info ndpi;
     struct session_events *events;     /* NULL unless the history is recorded */
-    /* where its connection's packets are in the export spool (pcap_export.c) */
-    struct flow_key key;
-    int64_t spool_first, spool_end;    /* byte range; -1 if none */
+    /* which packets of its connection (flow_id) the export spool holds for it
+     * (pcap_export.c): from packet spool_first to before spool_end, as numbered in the
+     * capture; -1: none / still open */
+    int64_t spool_first, spool_end;
     struct session_finding findings[SESSION_MAX_FINDINGS];
     uint32_t nfindings, findings_dropped;
     uint32_t severity_count[SEV_COUNT];

@@ -73,15 +73,19 @@ static void print_reasm(FILE *out, const struct worker *w)
     }
 }
 
-/* -w and the UI's packet spool: what its caps left out. */
+/* -w and the UI's packet spool: what was written, and what its caps left out. */
 static void print_export(FILE *out, const struct export *ex)
 {
-    const struct export_stats *e = export_stats(ex);
-    line(out, "export.packets_spooled", e->packets_spooled);
-    line(out, "export.spool_bytes", e->spool_bytes);
-    line(out, "export.flows_truncated", e->flows_truncated);
-    line(out, "export.spool_full", e->spool_full);
-    line(out, "export.sessions_written", e->sessions_written);
+    struct export_stats e = export_stats(ex);
+    line(out, "export.packets_written", e.packets_written);
+    line(out, "export.bytes_written", e.bytes_written);
+    line(out, "export.packets_spooled", e.packets_spooled);
+    line(out, "export.pending_bytes_peak", e.pending_bytes_peak);
+    line(out, "export.flows_truncated", e.flows_truncated);
+    line(out, "export.connections_written", e.connections_written);
+    line(out, "export.spool_bytes", e.spool_bytes);
+    line(out, "export.spool_bytes_dropped", e.spool_bytes_dropped);
+    line(out, "export.only_bytes_lost", e.only_bytes_lost);
 }
 
 void stats_print(FILE *out, const struct worker *w, struct capture *cap,

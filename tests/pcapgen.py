@@ -10,6 +10,9 @@ packet is changed or made (upscope does not check them; tshark reads them either
   pcapgen.py inject-fin IN OUT       a FIN from the client in the middle of its stream, at a
                                      sequence number past its data, that later data proves
                                      false
+  pcapgen.py interleave OUT IN...    the inputs re-timed to start together (a few hundred
+                                     microseconds apart) and merged in time: connections that
+                                     overlap as on a busy link
   pcapgen.py keystrokes IN OUT       IN, then a connection whose bytes are UI commands ("s",
                                      a file name, Enter; "e", ...): what a hostile capture
                                      piped into `upscope --ui -r -` would type
@@ -183,6 +186,22 @@ def keystrokes(packets):
     return packets + conn.out
 
 
+def interleave(inputs):
+    """Each input shifted to start at the same instant (plus 137 us per input), merged by time;
+    a stable sort keeps each input's own order."""
+    merged = []
+    for i, path in enumerate(inputs):
+        packets = read(path)
+        if not packets:
+            continue
+        shift = 1700000000000000 + i * 137 - packets[0].ts
+        for n, p in enumerate(packets):
+            p.ts += shift
+            merged.append((p.ts, i, n, p))
+    merged.sort(key=lambda t: (t[0], t[1], t[2]))
+    return [t[3] for t in merged]
+
+
 def main(argv):
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         print(__doc__)
@@ -192,6 +211,8 @@ def main(argv):
         write(argv[3], inject_rst(read(argv[2])))
     elif cmd == "inject-fin":
         write(argv[3], inject_fin(read(argv[2])))
+    elif cmd == "interleave":
+        write(argv[2], interleave(argv[3:]))
     elif cmd == "keystrokes":
         write(argv[3], keystrokes(read(argv[2])))
     else:

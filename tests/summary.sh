@@ -56,7 +56,7 @@ check_eq "--all keeps upgrade sessions as they are" "switched" \
 
 # the caps' counters are reported
 "$UPSCOPE" -q --stats -r "$CAPTURES/ws-basic.pcap" -w "$TMP/w.pcap" 2>"$TMP/stats"
-check_eq "--stats with -w: packets spooled" 18 "$(stat_of export.packets_spooled <"$TMP/stats")"
+check_eq "--stats with -w: packets written" 18 "$(stat_of export.packets_written <"$TMP/stats")"
 check_eq "--stats with -w: nothing truncated" 0 "$(stat_of export.flows_truncated <"$TMP/stats")"
 
 # --fail-on

@@ -1,5 +1,6 @@
 /* ui_sessions: the session list — one row per session, filters, sort, selection, and saving
  * the selected sessions' packets or reports. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,54 +357,68 @@ static size_t target_ids(const struct sessions *ss, uint64_t **out)
     return n;
 }
 
+/* The packets of the chosen sessions: a snapshot of the spool under the store lock, the file
+ * written with no lock held (a slow disk never stalls capture). */
 static void save_pcap(struct sessions *ss, struct ui *ui)
 {
-    char path[512] = "upscope-sessions.pcap", err[512];
+    char path[512] = "upscope-sessions.pcap", err[512] = "out of memory";
     if (!ui_prompt(ui, "Save packets to:", path, sizeof path) || !path[0])
         return;
     uint64_t *ids;
     size_t n = target_ids(ss, &ids), got = 0;
-    struct export_range *ranges = calloc(n ? n : 1, sizeof *ranges);
+    struct session **sv = calloc(n ? n : 1, sizeof *sv);
     struct app *a = ui->app;
+    struct export_job *job = NULL;
     store_lock(&a->store);
-    for (size_t i = 0; ranges && i < n; i++) {
+    for (size_t i = 0; sv && i < n; i++) {
         struct session *s = store_find(&a->store, ids[i]);
-        if (s && s->spool_first >= 0)
-            ranges[got++] = export_range_of(a->export, s);
+        if (s)
+            sv[got++] = s;
     }
+    if (sv)
+        job = export_job_new(a->export, sv, got, err, sizeof err);
     store_unlock(&a->store);
-    if (ranges && export_extract(a->export, ranges, got, path, err, sizeof err))
-        ui_message(ui, "Saved the packets of %zu session(s) to %s", got, path);
+    uint64_t lost = 0;
+    if (job && export_job_run(job, path, &lost, err, sizeof err))
+        ui_message(ui, "Saved the packets of %zu session(s) to %s%s", got, path,
+                   lost ? " (the oldest were no longer kept: --spool-max)" : "");
     else
-        ui_message(ui, "Saving failed: %s", ranges ? err : "out of memory");
-    free(ranges);
+        ui_message(ui, "Saving failed: %s", err);
+    export_job_free(job);
+    free(sv);
     free(ids);
 }
 
+/* The chosen sessions' reports: made under the store lock, written after it. */
 static void export_json(struct sessions *ss, struct ui *ui)
 {
     char path[512] = "upscope-sessions.ndjson";
     if (!ui_prompt(ui, "Export reports to:", path, sizeof path) || !path[0])
         return;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        ui_message(ui, "Export failed: %s: cannot open", path);
-        return;
-    }
     uint64_t *ids;
-    size_t n = target_ids(ss, &ids), written = 0;
+    size_t n = target_ids(ss, &ids), made = 0;
+    char **lines = calloc(n ? n : 1, sizeof *lines);
     store_lock(&ui->app->store);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; lines && i < n; i++) {
         struct session *s = store_find(&ui->app->store, ids[i]);
-        written += s && report_json_write(f, s);
+        if (s && (lines[made] = report_json_string(s)))
+            made++;
     }
     store_unlock(&ui->app->store);
-    bool ok = fclose(f) == 0;
-    free(ids);
+    FILE *f = lines ? fopen(path, "w") : NULL;
+    bool ok = f != NULL;
+    for (size_t i = 0; i < made; i++) {
+        ok = ok && fputs(lines[i], f) >= 0 && fputc('\n', f) != EOF;
+        free(lines[i]);
+    }
+    if (f && fclose(f) != 0)
+        ok = false;
     if (ok)
-        ui_message(ui, "Exported %zu report(s) to %s", written, path);
+        ui_message(ui, "Exported %zu report(s) to %s", made, path);
     else
-        ui_message(ui, "Export to %s failed", path);
+        ui_message(ui, "Export to %s failed: %s", path, lines ? strerror(errno) : "out of memory");
+    free(lines);
+    free(ids);
 }
 
 /* ---- keys ---- */
