@@ -114,6 +114,8 @@ static void packet_loop(struct app *a)
         if (st == CAPTURE_PACKET) {
             lock(a);
             worker_packet(&a->worker, &pkt);
+            if (a->ui && a->worker.touched)
+                store_changed(&a->store, a->worker.touched);
             if (pkt.ts >= next_expire) {
                 worker_expire(&a->worker, pkt.ts);
                 next_expire = pkt.ts + EXPIRE_EVERY_US;

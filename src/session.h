@@ -201,6 +201,7 @@ struct session {
     struct tls_info *tls;
     struct ndpi_info ndpi;
     struct session_events *events;     /* NULL unless the history is recorded */
+    uint64_t ui_stamp;                 /* the store's version when it last changed (UI) */
     /* which packets of its connection (flow_id) the export spool holds for it
      * (pcap_export.c): from packet spool_first to before spool_end, as numbered in the
      * capture; -1: none / still open */

@@ -40,6 +40,11 @@ void store_touch(struct store *st)
     __atomic_add_fetch(&st->version, 1, __ATOMIC_RELAXED);
 }
 
+void store_changed(struct store *st, struct session *s)
+{
+    s->ui_stamp = __atomic_add_fetch(&st->version, 1, __ATOMIC_RELAXED);
+}
+
 uint64_t store_version(struct store *st)
 {
     return __atomic_load_n(&st->version, __ATOMIC_RELAXED);
@@ -67,7 +72,7 @@ void store_begin(struct store *st, struct session *s)
         return;
     }
     st->v[st->n++] = (struct store_entry){ s, false };
-    store_touch(st);
+    store_changed(st, s);
 }
 
 bool store_end(struct store *st, struct session *s)
@@ -75,7 +80,7 @@ bool store_end(struct store *st, struct session *s)
     for (uint32_t i = st->n; i-- > 0;) {
         if (st->v[i].s == s) {
             st->v[i].ended = true;
-            store_touch(st);
+            store_changed(st, s);
             return true;
         }
     }

@@ -41,6 +41,7 @@ void store_begin(struct store *st, struct session *s);  /* a session began (stil
 bool store_end(struct store *st, struct session *s);
 struct session *store_find(struct store *st, uint64_t id);
 void store_touch(struct store *st);                     /* something changed */
+void store_changed(struct store *st, struct session *s); /* s changed (stamps it) */
 
 /* Without the lock: has anything changed since the version last seen? (a hint to redraw) */
 uint64_t store_version(struct store *st);

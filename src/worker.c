@@ -197,10 +197,12 @@ static void process_tcp(struct worker *w, struct packet *pkt)
         conn_finish(w, f, pkt->ts, false);
         flow_mark_closed(&w->flows, f);
     }
+    w->touched = f->conn ? dissect_session(&f->conn->dx) : NULL;
 }
 
 void worker_packet(struct worker *w, struct packet *pkt)
 {
+    w->touched = NULL;
     w->count.packets++;
     w->count.bytes += pkt->wirelen;
     if (decode_packet(w->dlt, pkt, &w->decode) != DECODE_OK)

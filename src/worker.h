@@ -60,6 +60,8 @@ struct worker {
     struct decode_stats decode;
     struct tcp_stats tcp;
     struct worker_counters count;
+    struct session *touched;       /* the open session of the last packet's connection, if any
+                                    * (valid until the next packet; for the UI's change marks) */
 };
 
 /* The defaults (documented in the man page). */

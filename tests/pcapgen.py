@@ -13,12 +13,20 @@ packet is changed or made (upscope does not check them; tshark reads them either
   pcapgen.py interleave OUT IN...    the inputs re-timed to start together (a few hundred
                                      microseconds apart) and merged in time: connections that
                                      overlap as on a busy link
+  pcapgen.py many-ws N OUT [RATE]     N WebSocket sessions (handshake, a text message each way,
+                                     close), each its own connection and client address; OUT
+                                     may be - (standard output); RATE paces the writing at that
+                                     many sessions per second of wall-clock time
   pcapgen.py keystrokes IN OUT       IN, then a connection whose bytes are UI commands ("s",
                                      a file name, Enter; "e", ...): what a hostile capture
                                      piped into `upscope --ui -r -` would type
 """
+import base64
+import hashlib
+import os
 import struct
 import sys
+import time
 
 
 class Packet:
@@ -175,6 +183,70 @@ def inject_fin(packets):
     return packets[:i + 1] + [spoof] + packets[i + 1:]
 
 
+def ws_frame(opcode, payload, mask=None, fin=True, length=None):
+    """An RFC 6455 frame; length overrides the announced length (a frame left unfinished)."""
+    n = len(payload) if length is None else length
+    b0 = (0x80 if fin else 0) | opcode
+    m = 0x80 if mask else 0
+    if n < 126:
+        head = struct.pack(">BB", b0, m | n)
+    elif n < 65536:
+        head = struct.pack(">BBH", b0, m | 126, n)
+    else:
+        head = struct.pack(">BBQ", b0, m | 127, n)
+    if mask:
+        payload = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+        head += mask
+    return head + payload
+
+
+def ws_handshake(conn, path=b"/chat", extensions=None):
+    """A valid RFC 6455 handshake on conn (client request, server 101)."""
+    key = base64.b64encode(os.urandom(16))
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                              .digest())
+    ext_req = b"Sec-WebSocket-Extensions: %s\r\n" % extensions if extensions else b""
+    ext_resp = b"Sec-WebSocket-Extensions: %s\r\n" % extensions if extensions else b""
+    conn.send(0, b"GET " + path + b" HTTP/1.1\r\nHost: test.example\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key +
+              b"\r\nSec-WebSocket-Version: 13\r\n" + ext_req + b"\r\n")
+    conn.send(1, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n" +
+              ext_resp + b"\r\n")
+    return conn
+
+
+def ws_session(n, ts):
+    """Session number n: its own client address and port, a text message each way, close."""
+    conn = Conn(ip4(0x100000 + n), ip4(1), 20000 + n % 40000, 8080, ts, step=20)
+    ws_handshake(conn.handshake())
+    conn.send(0, ws_frame(1, b"hello %d" % n, mask=b"\x01\x02\x03\x04"))
+    conn.send(1, ws_frame(1, b"hi %d" % n))
+    conn.send(0, ws_frame(8, b"\x03\xe8", mask=b"\x05\x06\x07\x08"))
+    conn.send(1, ws_frame(8, b"\x03\xe8"))
+    return conn.close().out
+
+
+def stream(path, generator, rate=None):
+    """Writes the packets of each session the generator yields; with rate, at most that many
+    sessions per second of wall-clock time (a live-like arrival for the UI)."""
+    f = sys.stdout.buffer if path == "-" else open(path, "wb")
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+    start = time.monotonic()
+    for i, packets in enumerate(generator):
+        for p in packets:
+            f.write(struct.pack("<IIII", p.ts // 1000000, p.ts % 1000000, len(p.frame), p.orig)
+                    + p.frame)
+        if rate:
+            f.flush()
+            ahead = (i + 1) / rate - (time.monotonic() - start)
+            if ahead > 0:
+                time.sleep(ahead)
+    f.flush()
+    if f is not sys.stdout.buffer:
+        f.close()
+
+
 def keystrokes(packets):
     """A request whose bytes spell UI commands: save the packets (s), export reports (e),
     each answered with a file name and Enter, many times over."""
@@ -213,6 +285,11 @@ def main(argv):
         write(argv[3], inject_fin(read(argv[2])))
     elif cmd == "interleave":
         write(argv[2], interleave(argv[3:]))
+    elif cmd == "many-ws":
+        n = int(argv[2])
+        rate = float(argv[4]) if len(argv) > 4 else None
+        base = 1700000000000000
+        stream(argv[3], (ws_session(i, base + i * 1000) for i in range(n)), rate)
     elif cmd == "keystrokes":
         write(argv[3], keystrokes(read(argv[2])))
     else:

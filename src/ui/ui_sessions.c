@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "idset.h"
 #include "report_json.h"
 #include "report_text.h"
 #include "ui_internal.h"
@@ -21,6 +22,7 @@ static const char *const column_names[COL_COUNT] = {
 /* What a row shows, copied out of a session. */
 struct row {
     uint64_t id;
+    uint64_t stamp;              /* the session's ui_stamp when the row was made */
     ts_us_t start;
     char client[64], server[64], ndpi[48];
     uint8_t transition, outcome;
@@ -39,47 +41,33 @@ static const char *const quick_names[QUICK_COUNT] = {
 };
 
 struct sessions {
-    struct row *rows;
+    struct row **rows;           /* in session-id order (the store's) */
     size_t n, cap;
-    size_t *shown;               /* indices into rows, filtered and sorted */
+    struct row **shown;          /* filtered and sorted */
     size_t nshown;
+    bool dirty;                  /* rows changed since the view was made */
     struct ui_scroll scroll;
     uint64_t cursor_id;          /* the cursor follows a session, not a line */
     enum column sort;
     bool reverse;
     enum quick quick;
     char filter[128];
-    uint64_t *selected;          /* ids */
-    size_t nselected, selected_cap;
+    struct idset selected;       /* session ids */
 };
 
 /* ---- selection ---- */
 
 static bool is_selected(const struct sessions *ss, uint64_t id)
 {
-    for (size_t i = 0; i < ss->nselected; i++)
-        if (ss->selected[i] == id)
-            return true;
-    return false;
+    return idset_has(&ss->selected, id);
 }
 
 static void toggle(struct sessions *ss, uint64_t id)
 {
-    for (size_t i = 0; i < ss->nselected; i++) {
-        if (ss->selected[i] == id) {
-            ss->selected[i] = ss->selected[--ss->nselected];
-            return;
-        }
-    }
-    if (ss->nselected == ss->selected_cap) {
-        size_t cap = ss->selected_cap ? ss->selected_cap * 2 : 64;
-        uint64_t *nv = realloc(ss->selected, cap * sizeof *nv);
-        if (!nv)
-            return;
-        ss->selected = nv;
-        ss->selected_cap = cap;
-    }
-    ss->selected[ss->nselected++] = id;
+    if (idset_has(&ss->selected, id))
+        idset_del(&ss->selected, id);
+    else
+        idset_add(&ss->selected, id);
 }
 
 /* ---- rows ---- */
@@ -176,22 +164,19 @@ static int compare(const struct row *a, const struct row *b, enum column c)
     return v ? v : (a->id > b->id) - (a->id < b->id);
 }
 
-/* insertion sort: the list is mostly sorted already between refreshes */
-static void sort_shown(struct sessions *ss)
+struct sort_key {
+    enum column column;
+    bool reverse;
+};
+
+static int compare_shown(const void *a, const void *b, void *arg)
 {
-    for (size_t i = 1; i < ss->nshown; i++) {
-        size_t cur = ss->shown[i], j = i;
-        while (j > 0) {
-            int c = compare(&ss->rows[ss->shown[j - 1]], &ss->rows[cur], ss->sort);
-            if (ss->reverse ? c >= 0 : c <= 0)
-                break;
-            ss->shown[j] = ss->shown[j - 1];
-            j--;
-        }
-        ss->shown[j] = cur;
-    }
+    const struct sort_key *k = arg;
+    int c = compare(*(struct row *const *)a, *(struct row *const *)b, k->column);
+    return k->reverse ? -c : c;
 }
 
+/* Filters and sorts the rows; runs with no lock held. */
 static void apply_view(struct sessions *ss)
 {
     char needle[128];
@@ -199,35 +184,73 @@ static void apply_view(struct sessions *ss)
     lower(needle);
     ss->nshown = 0;
     for (size_t i = 0; i < ss->n; i++) {
-        const struct row *r = &ss->rows[i];
+        struct row *r = ss->rows[i];
         if (quick_match(ss->quick, r) && (!needle[0] || strstr(r->haystack, needle)))
-            ss->shown[ss->nshown++] = i;
+            ss->shown[ss->nshown++] = r;
     }
-    sort_shown(ss);
+    struct sort_key k = { ss->sort, ss->reverse };
+    qsort_r(ss->shown, ss->nshown, sizeof *ss->shown, compare_shown, &k);
     for (size_t i = 0; i < ss->nshown; i++)
-        if (ss->rows[ss->shown[i]].id == ss->cursor_id)
+        if (ss->shown[i]->id == ss->cursor_id)
             ss->scroll.cursor = (long)i;
     ui_scroll_fit(&ss->scroll, (long)ss->nshown, ui_rows() - 1);
+    ss->dirty = false;
 }
 
+static bool rows_reserve(struct sessions *ss, size_t n)
+{
+    if (n <= ss->cap)
+        return true;
+    struct row **nr = realloc(ss->rows, n * sizeof *nr);
+    if (nr)
+        ss->rows = nr;
+    struct row **ns = nr ? realloc(ss->shown, n * sizeof *ns) : NULL;
+    if (!ns)
+        return false;
+    ss->shown = ns;
+    ss->cap = n;
+    return true;
+}
+
+/* Under the store lock: only the sessions that changed since the last refresh (their ui_stamp
+ * moved) are formatted again; the rest keep their rows. The store and the rows are both in
+ * session-id order, so one merge pass pairs them up; rows of evicted sessions are freed.
+ * Filtering and sorting wait for apply_view, after the lock. */
 static void sessions_refresh(struct screen *sc, struct ui *ui)
 {
     struct sessions *ss = sc->state;
     struct store *st = &ui->app->store;
-    if (st->n > ss->cap) {
-        struct row *nr = realloc(ss->rows, st->n * sizeof *nr);
-        size_t *ns = nr ? realloc(ss->shown, st->n * sizeof *ns) : NULL;
-        if (nr)
-            ss->rows = nr;
-        if (!ns)
-            return;
-        ss->shown = ns;
-        ss->cap = st->n;
+    struct row **fresh = malloc((st->n ? st->n : 1) * sizeof *fresh);
+    if (!fresh || !rows_reserve(ss, st->n)) {
+        free(fresh);
+        return;
     }
-    ss->n = st->n;
-    for (size_t i = 0; i < ss->n; i++)
-        fill_row(ui, &ss->rows[i], st->v[i].s, !st->v[i].ended);
-    apply_view(ss);
+    size_t j = 0, n = 0;
+    for (uint32_t i = 0; i < st->n; i++) {
+        const struct session *s = st->v[i].s;
+        bool open = !st->v[i].ended;
+        while (j < ss->n && ss->rows[j]->id < s->id) { /* evicted */
+            free(ss->rows[j++]);
+            ss->dirty = true;
+        }
+        struct row *r = j < ss->n && ss->rows[j]->id == s->id ? ss->rows[j++]
+                                                             : calloc(1, sizeof *r);
+        if (!r)
+            continue;
+        if (r->id != s->id || r->stamp != s->ui_stamp || r->open != open) {
+            fill_row(ui, r, s, open);
+            r->stamp = s->ui_stamp;
+            ss->dirty = true;
+        }
+        fresh[n++] = r;
+    }
+    while (j < ss->n) {
+        free(ss->rows[j++]);
+        ss->dirty = true;
+    }
+    memcpy(ss->rows, fresh, n * sizeof *fresh);
+    ss->n = n;
+    free(fresh);
 }
 
 /* ---- drawing ---- */
@@ -309,6 +332,8 @@ static void sessions_draw(struct screen *sc, struct ui *ui)
 {
     struct sessions *ss = sc->state;
     WINDOW *w = sc->win;
+    if (ss->dirty)
+        apply_view(ss);
     struct widths l = layout(COLS);
     wattrset(w, A_BOLD);
     int x = 1;
@@ -324,7 +349,7 @@ static void sessions_draw(struct screen *sc, struct ui *ui)
     wattrset(w, A_NORMAL);
     int rows = ui_rows() - 1;
     for (int i = 0; i < rows && ss->scroll.top + i < (long)ss->nshown; i++) {
-        const struct row *r = &ss->rows[ss->shown[ss->scroll.top + i]];
+        const struct row *r = ss->shown[ss->scroll.top + i];
         draw_row(ui, w, 1 + i, r, ss->scroll.top + i == ss->scroll.cursor,
                  is_selected(ss, r->id), &l);
     }
@@ -332,11 +357,11 @@ static void sessions_draw(struct screen *sc, struct ui *ui)
         ui_put(w, 2, 2, COLS - 4, ss->n ? "No session matches the filter."
                                         : "No upgrade session yet.", false);
     }
-    if (ss->filter[0] || ss->quick != QUICK_ALL || ss->nselected) {
+    if (ss->filter[0] || ss->quick != QUICK_ALL || ss->selected.n) {
         char f[256], safe[200];
         ui_escape(safe, sizeof safe, ss->filter, strlen(ss->filter), ui->ascii);
         snprintf(f, sizeof f, " filter: %s  quick: %s  selected: %zu  shown: %zu ",
-                 safe[0] ? safe : "-", quick_names[ss->quick], ss->nselected, ss->nshown);
+                 safe[0] ? safe : "-", quick_names[ss->quick], ss->selected.n, ss->nshown);
         wattrset(w, ui_attr(ui, PAIR_DIM));
         ui_put(w, ui_rows() - 1, 0, COLS, f, false);
         wattrset(w, A_NORMAL);
@@ -348,13 +373,16 @@ static void sessions_draw(struct screen *sc, struct ui *ui)
 /* The ids to act on: the selection, or every session shown. */
 static size_t target_ids(const struct sessions *ss, uint64_t **out)
 {
-    size_t n = ss->nselected ? ss->nselected : ss->nshown;
+    size_t n = ss->selected.n ? ss->n : ss->nshown, got = 0;
     *out = malloc((n ? n : 1) * sizeof **out);
     if (!*out)
         return 0;
-    for (size_t i = 0; i < n; i++)
-        (*out)[i] = ss->nselected ? ss->selected[i] : ss->rows[ss->shown[i]].id;
-    return n;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = ss->selected.n ? ss->rows[i]->id : ss->shown[i]->id;
+        if (!ss->selected.n || is_selected(ss, id))
+            (*out)[got++] = id;
+    }
+    return got;
 }
 
 /* The packets of the chosen sessions: a snapshot of the spool under the store lock, the file
@@ -426,10 +454,10 @@ static void export_json(struct sessions *ss, struct ui *ui)
 static enum key_result sessions_key(struct screen *sc, struct ui *ui, enum ui_action act)
 {
     struct sessions *ss = sc->state;
-    const struct row *cur = ss->nshown ? &ss->rows[ss->shown[ss->scroll.cursor]] : NULL;
+    const struct row *cur = ss->nshown ? ss->shown[ss->scroll.cursor] : NULL;
     if (ui_scroll_key(&ss->scroll, act, (long)ss->nshown, ui_rows() - 1)) {
         if (ss->nshown)
-            ss->cursor_id = ss->rows[ss->shown[ss->scroll.cursor]].id;
+            ss->cursor_id = ss->shown[ss->scroll.cursor]->id;
         return KEY_HANDLED;
     }
     switch (act) {
@@ -459,15 +487,15 @@ static enum key_result sessions_key(struct screen *sc, struct ui *ui, enum ui_ac
         if (cur) {
             toggle(ss, cur->id);
             ui_scroll_key(&ss->scroll, ACT_DOWN, (long)ss->nshown, ui_rows() - 1);
-            ss->cursor_id = ss->rows[ss->shown[ss->scroll.cursor]].id;
+            ss->cursor_id = ss->shown[ss->scroll.cursor]->id;
         }
         return KEY_HANDLED;
     case ACT_SELECT_ALL:
-        if (ss->nselected)
-            ss->nselected = 0;
+        if (ss->selected.n)
+            idset_free(&ss->selected);
         else
             for (size_t i = 0; i < ss->nshown; i++)
-                toggle(ss, ss->rows[ss->shown[i]].id);
+                idset_add(&ss->selected, ss->shown[i]->id);
         return KEY_HANDLED;
     case ACT_SAVE_PCAP:
         save_pcap(ss, ui);
@@ -487,9 +515,11 @@ static enum key_result sessions_key(struct screen *sc, struct ui *ui, enum ui_ac
 static void sessions_destroy(void *state)
 {
     struct sessions *ss = state;
+    for (size_t i = 0; i < ss->n; i++)
+        free(ss->rows[i]);
     free(ss->rows);
     free(ss->shown);
-    free(ss->selected);
+    idset_free(&ss->selected);
     free(ss);
 }
 
