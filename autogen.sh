@@ -1,13 +1,14 @@
 #!/bin/sh
 # Generates ./configure. Options:
 #   --deps       first install the build dependencies with apt-get (Debian/Ubuntu, as root)
-#   --test-deps  also install what the test suite drives (tshark, python3, jq, tmux, ...)
+#   --test-deps  also install what the test suite drives (tshark, python3, jq, tmux, ...) and
+#                the checkers CI runs it under (clang for the fuzzers, valgrind)
 set -e
 cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libncurses-dev
  zlib1g-dev libssl-dev libnghttp2-dev libjansson-dev check"
-TEST_DEPS="tshark python3 python3-websockets jq tmux tcpdump procps"
+TEST_DEPS="tshark python3 python3-websockets jq tmux tcpdump procps clang libclang-rt-dev valgrind"
 
 deps=""
 for arg in "$@"; do

@@ -156,16 +156,18 @@ static size_t deliver(struct dissect *dx, enum dir dir, const uint8_t *p, size_t
 static void feed(struct dissect *dx, enum dir dir, const uint8_t *p, size_t n, ts_us_t ts)
 {
     struct dissect_side *s = &dx->side[dir];
-    if (s->len == 0) {
+    if (s->len == 0 && n > 0) { /* p may be NULL when n is 0 (a kick): no arithmetic on it */
         size_t used = deliver(dx, dir, p, n, ts);
         p += used;
         n -= used;
     }
     while (n > 0 || s->kick) {
         s->kick = false;
-        size_t took = buf_append(dx, s, p, n);
-        p += took;
-        n -= took;
+        size_t took = n ? buf_append(dx, s, p, n) : 0;
+        if (took) {
+            p += took;
+            n -= took;
+        }
         size_t used = deliver(dx, dir, s->buf, s->len, ts);
         if (used == 0 && s->len == dx->ctx->buffer_cap) {
             /* a unit larger than the cap: give up on it and let the dissector resync */

@@ -76,7 +76,8 @@ static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts, bool incom
     }
     struct conn *c = f->conn;
     if (c) {
-        classify_finish(w->classify, &c->cf);
+        if (w->classify)
+            classify_finish(w->classify, &c->cf);
         if (w->cfg.report_all && c->dx.sessions == 0) {
             /* --all: a connection that tried no switch is reported too */
             struct session *s = dissect_session_begin(&c->dx, f->first_ts);
@@ -125,7 +126,7 @@ static void on_session(void *user, struct dissect *dx, struct session *s)
 {
     struct worker *w = user;
     struct conn *c = dx->flow->conn;
-    if (c) {
+    if (c && w->classify) {
         classify_describe(w->classify, &c->cf, &s->ndpi);
         tls_from_ndpi(s);
     }
@@ -154,9 +155,11 @@ bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
     w->cfg = *cfg;
     w->dlt = dlt;
     w->sink = *sink;
-    w->classify = classify_new(cfg->ndpi_packets);
-    if (!w->classify)
-        return false;
+    if (cfg->ndpi_packets) { /* 0: no nDPI (the fuzzers: its start-up costs per run) */
+        w->classify = classify_new(cfg->ndpi_packets);
+        if (!w->classify)
+            return false;
+    }
     static const struct reasm_ops ops = { on_stream_data, on_stream_gap, on_stream_fin };
     reasm_ctx_init(&w->reasm, &ops, &cfg->reasm);
     dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, PROBE_LIMIT, w);
@@ -191,7 +194,7 @@ static void process_tcp(struct worker *w, struct packet *pkt)
     struct conn *c = f->conn;
     if (!c && pkt->payload_len && !f->closed)
         c = conn_attach(w, f);
-    if (c)
+    if (c && w->classify)
         classify_packet(w->classify, &c->cf, pkt);
     if (tcp_track(&w->reasm, &w->tcp, f, side, pkt) == TCP_ENDED) {
         conn_finish(w, f, pkt->ts, false);
@@ -223,7 +226,8 @@ void worker_finish(struct worker *w)
 
 void worker_free(struct worker *w)
 {
-    classify_free(w->classify);
+    if (w->classify)
+        classify_free(w->classify);
     w->classify = NULL;
 }
 

@@ -260,7 +260,7 @@ static void add_stats(struct doc *d, const struct session *s)
             st->gaps[0], st->gaps[1]);
 }
 
-static void build(struct ui *ui, struct doc *d, const struct session *s, bool open)
+void ui_detail_build(struct ui *ui, struct doc *d, const struct session *s, bool open)
 {
     char c[64], sv[64], t[40], reason[120] = "";
     report_endpoint(s->family, &s->client_ip, s->client_port, c, sizeof c);
@@ -288,7 +288,7 @@ static void detail_refresh(struct screen *sc, struct ui *ui)
     struct store *st = &ui->app->store;
     for (uint32_t i = 0; i < st->n; i++) {
         if (st->v[i].s->id == dt->id) {
-            build(ui, &dt->doc, st->v[i].s, !st->v[i].ended);
+            ui_detail_build(ui, &dt->doc, st->v[i].s, !st->v[i].ended);
             return;
         }
     }

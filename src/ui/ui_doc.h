@@ -25,4 +25,9 @@ void doc_add(struct doc *d, enum ui_pair pair, const char *fmt, ...)
 void doc_draw(const struct doc *d, struct ui *ui, WINDOW *w);
 bool doc_key(struct doc *d, enum ui_action act);
 
+/* The documents of the detail and payload screens, built from a session alone (no terminal
+ * needed: the fuzzers build them too). */
+void ui_detail_build(struct ui *ui, struct doc *d, const struct session *s, bool open);
+void ui_payload_build(struct ui *ui, struct doc *d, const struct session *s, int event);
+
 #endif

@@ -48,28 +48,32 @@ static void add_hex(struct doc *d, const uint8_t *p, size_t n)
     }
 }
 
+void ui_payload_build(struct ui *ui, struct doc *d, const struct session *s, int event)
+{
+    doc_clear(d);
+    if (!s || !s->events || event < 0 || (uint32_t)event >= s->events->n) {
+        doc_add(d, PAIR_DIM, "This message is no longer kept.");
+        return;
+    }
+    const struct session_event *e = &s->events->v[event];
+    char label[300];
+    ui_escape(label, sizeof label, e->label, strlen(e->label), ui->ascii);
+    doc_add(d, PAIR_NONE, "%s  (%s)", label, dir_name(e->dir));
+    doc_add(d, PAIR_DIM, "%llu byte(s)%s", (unsigned long long)e->full_len,
+            e->full_len > e->payload_len ? ", the first ones kept" : "");
+    doc_add(d, PAIR_NONE, "%s", "");
+    if (!e->payload_len) {
+        doc_add(d, PAIR_DIM, "No payload.");
+        return;
+    }
+    add_text(ui, d, e->payload, e->payload_len);
+    add_hex(d, e->payload, e->payload_len);
+}
+
 static void payload_refresh(struct screen *sc, struct ui *ui)
 {
     struct payload *pl = sc->state;
-    struct session *s = store_find(&ui->app->store, pl->id);
-    doc_clear(&pl->doc);
-    if (!s || !s->events || pl->event < 0 || (uint32_t)pl->event >= s->events->n) {
-        doc_add(&pl->doc, PAIR_DIM, "This message is no longer kept.");
-        return;
-    }
-    const struct session_event *e = &s->events->v[pl->event];
-    char label[300];
-    ui_escape(label, sizeof label, e->label, strlen(e->label), ui->ascii);
-    doc_add(&pl->doc, PAIR_NONE, "%s  (%s)", label, dir_name(e->dir));
-    doc_add(&pl->doc, PAIR_DIM, "%llu byte(s)%s", (unsigned long long)e->full_len,
-            e->full_len > e->payload_len ? ", the first ones kept" : "");
-    doc_add(&pl->doc, PAIR_NONE, "%s", "");
-    if (!e->payload_len) {
-        doc_add(&pl->doc, PAIR_DIM, "No payload.");
-        return;
-    }
-    add_text(ui, &pl->doc, e->payload, e->payload_len);
-    add_hex(&pl->doc, e->payload, e->payload_len);
+    ui_payload_build(ui, &pl->doc, store_find(&ui->app->store, pl->id), pl->event);
 }
 
 static void payload_draw(struct screen *sc, struct ui *ui)

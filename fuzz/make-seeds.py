@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""make-seeds: seed corpora for the fuzz targets, derived from the real captures.
+
+  make-seeds.py OUTDIR CAPTURE...
+
+Writes OUTDIR/<target>/<capture>-<n> for each target: the capture itself (pipeline), each TCP
+connection's bytes as a script of chunks (http1, and http2/tls/websocket past the handshake
+their prelude provides), its segments as records (reasm), and the TLS hello bodies (tls).
+Nothing here is committed: `make fuzz` and tests/fuzz_replay.sh make them when they run."""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+import pcapgen  # noqa: E402
+
+MAX = 65536
+
+
+def connections(packets):
+    """TCP packets grouped by connection, in order; side 0 sent the SYN (or spoke first)."""
+    conns = {}
+    for p in packets:
+        if not p.tcp:
+            continue
+        a, b = (p.src, p.sport), (p.dst, p.dport)
+        key = (a, b) if (a, b) < (b, a) else (b, a)
+        c = conns.setdefault(key, {"client": None, "packets": []})
+        if c["client"] is None and (p.flags & pcapgen.SYN and not p.flags & pcapgen.ACK
+                                    or p.payload):
+            c["client"] = a
+        c["packets"].append(p)
+    return list(conns.values())
+
+
+def chunk(direction, data, kind=0):
+    out = b""
+    for i in range(0, max(len(data), 1), 0xFFFF):
+        piece = data[i:i + 0xFFFF]
+        out += struct.pack("<BH", direction | kind << 1, len(piece)) + piece
+    return out
+
+
+def script(conn, skip=(0, 0)):
+    """The connection's payload as chunks, leaving out the first skip[d] bytes of direction d."""
+    out, left = b"", list(skip)
+    for p in conn["packets"]:
+        if not p.payload:
+            continue
+        d = 0 if (p.src, p.sport) == conn["client"] else 1
+        data = p.payload
+        if left[d]:
+            cut = min(left[d], len(data))
+            left[d] -= cut
+            data = data[cut:]
+        if data:
+            out += chunk(d, data)
+    return out
+
+
+def head_ends(conn):
+    """Bytes up to and including the first message head of each direction."""
+    stream = [b"", b""]
+    for p in conn["packets"]:
+        if p.payload:
+            stream[0 if (p.src, p.sport) == conn["client"] else 1] += p.payload
+    ends = []
+    for s in stream:
+        i = s.find(b"\r\n\r\n")
+        ends.append(i + 4 if i >= 0 else 0)
+    return ends, stream
+
+
+def records(conn):
+    out = b""
+    for p in conn["packets"]:
+        side = 0 if (p.src, p.sport) == conn["client"] else 1
+        out += struct.pack(">BBIIHH", p.flags, side | 0xF0, p.seq, p.ack, p.win,
+                           len(p.payload)) + p.payload
+    return out
+
+
+def tls_hellos(stream):
+    out, i = [], 0
+    while i + 5 <= len(stream):
+        if stream[i] == 22 and stream[i + 1] == 3:
+            n = struct.unpack(">H", stream[i + 3:i + 5])[0]
+            rec = stream[i + 5:i + 5 + n]
+            if len(rec) >= 4 and rec[0] in (1, 2):
+                out.append(rec[4:])
+            i += 5 + n
+        else:
+            i += 1
+    return out
+
+
+def write(outdir, target, name, data):
+    if not data or len(data) > MAX:
+        return
+    d = os.path.join(outdir, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    outdir, captures = sys.argv[1], sys.argv[2:]
+    for path in captures:
+        base = os.path.basename(path).split(".")[0]
+        with open(path, "rb") as f:
+            raw = f.read()
+        write(outdir, "pipeline", base, raw)
+        try:
+            packets = pcapgen.read(path)
+        except (AssertionError, struct.error):
+            continue  # not Ethernet: only the pipeline seed
+        for n, conn in enumerate(connections(packets)):
+            if conn["client"] is None:
+                continue
+            name = "%s-%d" % (base, n)
+            whole = script(conn)
+            write(outdir, "http1", name, b"\x02" + whole)
+            write(outdir, "reasm", name, records(conn))
+            ends, stream = head_ends(conn)
+            if b"websocket" in stream[0][:ends[0]].lower():
+                write(outdir, "websocket", name, b"\xff\x00" + script(conn, ends))
+                write(outdir, "websocket", name + "-plain", b"\x80\x00" + script(conn, ends))
+            if stream[0].startswith(b"PRI * HTTP/2.0"):
+                write(outdir, "http2", name, b"\x04" + whole)
+            elif b"h2c" in stream[0][:ends[0]].lower():
+                write(outdir, "http2", name, b"\x05" + script(conn, ends))
+            if b"tls/" in stream[0][:ends[0]].lower() and b" 101 " in stream[1][:ends[1]]:
+                write(outdir, "tls", name, b"\x03" + script(conn, ends))
+                for k, body in enumerate(tls_hellos(stream[0][ends[0]:]) +
+                                         tls_hellos(stream[1][ends[1]:])):
+                    write(outdir, "tls", "%s-hello%d" % (name, k), b"\x00" + body)
+
+
+if __name__ == "__main__":
+    main()
