@@ -26,14 +26,24 @@
 #include "packet.h"
 #include "session.h"
 
-enum proto {
-    PROTO_UNKNOWN,       /* not decided yet */
-    PROTO_NONE,          /* decided: nothing upscope inspects */
-    PROTO_HTTP1,
-    PROTO_WEBSOCKET,
-    PROTO_HTTP2,
-    PROTO_TLS,
-    PROTO_COUNT
+/* enum proto comes from the module list (protocols.h). */
+
+/* Output-side types a module's renderers write to (report_text.h, report_json.h,
+ * detail_out.h); dissectors that render include those headers. */
+struct text_out;
+struct detail_out;
+struct json_t;
+
+/* When a checklist row can be judged at all. */
+enum check_need { NEED_REQUEST, NEED_REFUSAL, NEED_101, NEED_SPOKEN };
+
+/* A row of the UI's validation checklist: passed unless the session has the finding. */
+struct check_row {
+    enum finding_id id;
+    enum check_need need;
+    const char *label;
+    /* lines under the row, if any (e.g. the Accept values received and computed) */
+    void (*note)(struct detail_out *o, const struct session *s);
 };
 
 enum probe_result {
@@ -59,6 +69,25 @@ struct dissector {
     void (*gap)(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts);
     void (*fin)(void *state, struct dissect *dx, enum dir dir, ts_us_t ts);
     void (*close)(void *state, struct dissect *dx, ts_us_t ts);
+
+    /* Its probe guesses from shapes (a run of WebSocket frames): it runs after the exact
+     * signatures of the others. */
+    bool probe_heuristic;
+
+    /* ---- its part of a session, and how the outputs show it (all optional) ---- */
+    const char *report_key;           /* the NDJSON key of its part ("websocket", "h2c") */
+    /* the NDJSON object of its part (part is NULL-checked by the caller) */
+    struct json_t *(*report_json)(const struct session *s, const void *part);
+    /* lines of the text summary; spoke: the new protocol was spoken (frames to count) */
+    void (*report_text)(const struct text_out *o, const struct session *s, const void *part,
+                        bool spoke);
+    /* lines of the UI detail's "Negotiated" section */
+    void (*report_detail)(struct detail_out *o, const struct session *s, const void *part);
+    /* checklist rows for sessions of its transition (TRANSITION_NONE: for every session),
+     * ending with a row whose label is NULL */
+    const struct check_row *checks;
+    /* frames or records counted, for the session list */
+    uint64_t (*volume)(const void *part);
 
     /* ---- for protocols reached through an HTTP/1.1 upgrade (all optional) ---- */
     enum transition transition;       /* what reports call a switch to this protocol */

@@ -6,6 +6,7 @@
 #ifndef UPSCOPE_REPORT_JSON_H
 #define UPSCOPE_REPORT_JSON_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -16,5 +17,17 @@ bool report_json_write(FILE *out, const struct session *s);
 
 /* The object as a heap string without newline (caller frees), or NULL. */
 char *report_json_string(const struct session *s);
+
+/* ---- for the protocol modules' parts (their report_json) ---- */
+
+/* Wire bytes as a valid UTF-8 JSON string (NUL bytes kept); null for p NULL. */
+json_t *json_wire(const char *p, size_t n);
+json_t *json_wire_str(const char *s);
+/* {"client": c, "server": s} */
+json_t *json_per_dir(uint64_t client, uint64_t server);
+/* an array of wire strings */
+json_t *json_strlist(const struct strlist *l);
+/* RFC 3339, UTC, microseconds */
+json_t *json_time(ts_us_t ts);
 
 #endif

@@ -24,15 +24,6 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
     [OUTCOME_NONE] = "none",
 };
 
-static const char *const h2_frame_names[H2F_KIND_COUNT] = {
-    "DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY",
-    "WINDOW_UPDATE", "CONTINUATION", "UNKNOWN",
-};
-
-static const char *const frame_kind_names[WSF_KIND_COUNT] = {
-    "continuation", "text", "binary", "close", "ping", "pong", "reserved",
-};
-
 const char *transition_name(enum transition t)
 {
     return t < TRANSITION_COUNT ? transition_names[t] : "?";
@@ -41,16 +32,6 @@ const char *transition_name(enum transition t)
 const char *outcome_name(enum outcome o)
 {
     return o < OUTCOME_COUNT ? outcome_names[o] : "?";
-}
-
-const char *ws_frame_kind_name(enum ws_frame_kind k)
-{
-    return k < WSF_KIND_COUNT ? frame_kind_names[k] : "?";
-}
-
-const char *h2_frame_kind_name(enum h2_frame_kind k)
-{
-    return k < H2F_KIND_COUNT ? h2_frame_names[k] : "?";
 }
 
 const char *dir_name(int dir)
@@ -117,8 +98,8 @@ void session_events_enable(struct session *s)
         s->events->last[0] = s->events->last[1] = -1;
 }
 
-int session_event(struct session *s, ts_us_t ts, int dir, enum session_event_kind kind,
-                  const char *fmt, ...)
+int session_event(struct session *s, ts_us_t ts, int dir, enum proto source, const char *fmt,
+                  ...)
 {
     struct session_events *ev = s ? s->events : NULL;
     if (!ev)
@@ -140,7 +121,7 @@ int session_event(struct session *s, ts_us_t ts, int dir, enum session_event_kin
     memset(e, 0, sizeof *e);
     e->ts = ts;
     e->dir = (uint8_t)(dir < 0 ? DIR_C2S : dir);
-    e->kind = (uint8_t)kind;
+    e->proto = (uint8_t)source;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->label, sizeof e->label, fmt, ap);
@@ -212,71 +193,23 @@ static void events_free(struct session_events *ev)
     free(ev);
 }
 
-struct ws_info *session_ws(struct session *s)
+void *session_part(struct session *s, enum proto p, void *(*create)(void),
+                   void (*destroy)(void *))
 {
-    if (!s->ws) {
-        s->ws = calloc(1, sizeof *s->ws);
-        if (s->ws)
-            s->ws->close.code = -1;
-    }
-    return s->ws;
+    struct session_part *part = &s->parts[p];
+    if (!part->data && (part->data = create()))
+        part->destroy = destroy;
+    return part->data;
 }
 
-struct h2_info *session_h2(struct session *s)
+const void *session_part_get(const struct session *s, enum proto p)
 {
-    if (!s->h2)
-        s->h2 = calloc(1, sizeof *s->h2);
-    return s->h2;
+    return s->parts[p].data;
 }
 
-struct tls_info *session_tls(struct session *s)
+void *session_part_find(struct session *s, enum proto p)
 {
-    if (!s->tls) {
-        s->tls = calloc(1, sizeof *s->tls);
-        if (s->tls)
-            s->tls->source = "upscope";
-    }
-    return s->tls;
-}
-
-static void h2_info_free(struct h2_info *h)
-{
-    if (!h)
-        return;
-    for (uint32_t i = 0; i < h->nrequests; i++) {
-        free(h->requests[i].method);
-        free(h->requests[i].path);
-        free(h->requests[i].authority);
-    }
-    free(h);
-}
-
-static void tls_info_free(struct tls_info *t)
-{
-    if (!t)
-        return;
-    free(t->sni);
-    free(t->server_version);
-    free(t->server_alpn);
-    strlist_free(&t->alpn);
-    strlist_free(&t->versions);
-    free(t);
-}
-
-static void ws_info_free(struct ws_info *w)
-{
-    if (!w)
-        return;
-    free(w->key);
-    free(w->accept);
-    free(w->accept_expected);
-    free(w->version);
-    free(w->subprotocol);
-    free(w->close.reason);
-    strlist_free(&w->subprotocols_offered);
-    strlist_free(&w->extensions_offered);
-    strlist_free(&w->extensions);
-    free(w);
+    return s->parts[p].data;
 }
 
 void session_free(struct session *s)
@@ -285,10 +218,10 @@ void session_free(struct session *s)
         return;
     http_head_free(s->request);
     http_head_free(s->response);
-    ws_info_free(s->ws);
+    for (int p = 0; p < PROTO_COUNT; p++)
+        if (s->parts[p].data)
+            s->parts[p].destroy(s->parts[p].data);
     events_free(s->events);
-    h2_info_free(s->h2);
-    tls_info_free(s->tls);
     for (uint32_t i = 0; i < s->nfindings; i++)
         free(s->findings[i].message);
     free(s);

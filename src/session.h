@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "http_head.h"
 #include "packet.h"
+#include "protocols.h"
 
 /* The protocol switched to, or asked for (NDJSON "transition"). */
 enum transition { TRANSITION_NONE, TRANSITION_WEBSOCKET, TRANSITION_H2C, TRANSITION_TLS,
@@ -48,83 +49,6 @@ void strlist_add(struct strlist *l, const char *p, size_t n);
 bool strlist_has_ci(const struct strlist *l, const char *p, size_t n);
 void strlist_free(struct strlist *l);
 
-/* permessage-deflate parameters as agreed in the server's response (RFC 7692 §7.1). */
-struct ws_deflate_params {
-    bool server_no_context_takeover;
-    bool client_no_context_takeover;
-    uint8_t server_max_window_bits;   /* 8..15 */
-    uint8_t client_max_window_bits;
-};
-
-enum ws_frame_kind { WSF_CONTINUATION, WSF_TEXT, WSF_BINARY, WSF_CLOSE, WSF_PING, WSF_PONG,
-                     WSF_RESERVED, WSF_KIND_COUNT };
-
-struct ws_info {
-    char *key, *accept, *accept_expected, *version;
-    bool accept_checked, accept_valid;
-    struct strlist subprotocols_offered;
-    char *subprotocol;
-    struct strlist extensions_offered, extensions;
-    bool deflate;                      /* permessage-deflate in force */
-    struct ws_deflate_params deflate_params;
-    uint64_t frames[2][WSF_KIND_COUNT];
-    uint64_t messages[2];
-    uint64_t payload_bytes[2];         /* frame payload bytes, as sent */
-    uint64_t message_bytes[2];         /* message bytes after decompression */
-    struct {
-        bool seen;
-        int code;                      /* -1: no status code in the frame */
-        char *reason;
-        uint32_t reason_len;           /* it may hold NUL bytes */
-        enum dir initiator;
-        bool replied;                  /* the other side sent its close too */
-    } close;
-};
-
-/* HTTP/2 frame types (RFC 9113 §6), and one slot for types it does not define. */
-enum h2_frame_kind { H2F_DATA, H2F_HEADERS, H2F_PRIORITY, H2F_RST_STREAM, H2F_SETTINGS,
-                     H2F_PUSH_PROMISE, H2F_PING, H2F_GOAWAY, H2F_WINDOW_UPDATE, H2F_CONTINUATION,
-                     H2F_UNKNOWN, H2F_KIND_COUNT };
-
-struct h2_setting {
-    uint16_t id;
-    uint32_t value;
-};
-
-#define H2_MAX_SETTINGS 16
-#define H2_MAX_REQUESTS 64
-
-struct h2_request {
-    uint32_t stream;
-    char *method, *path, *authority;   /* raw; NULL if absent */
-    int status;                        /* 0 until a response is seen */
-};
-
-struct h2_info {
-    bool settings_header;              /* HTTP2-Settings was in the upgrade request */
-    struct h2_setting settings[H2_MAX_SETTINGS];   /* decoded from it */
-    uint32_t nsettings;
-    bool client_preface;               /* the client sent the connection preface */
-    bool server_settings_seen;
-    struct h2_setting server_settings[H2_MAX_SETTINGS];
-    uint32_t nserver_settings;
-    uint64_t frames[2][H2F_KIND_COUNT];
-    uint32_t streams;                  /* streams opened (by either side) */
-    struct h2_request requests[H2_MAX_REQUESTS];
-    uint32_t nrequests, requests_dropped;
-};
-
-struct tls_info {
-    const char *source;                /* "upscope" (own parser) or "ndpi" */
-    bool client_hello, server_hello;
-    char *sni;
-    struct strlist alpn;               /* offered by the client */
-    struct strlist versions;           /* offered by the client: "TLS 1.3", ... */
-    char *server_version;
-    char *server_alpn;                 /* chosen (visible up to TLS 1.2) */
-    uint64_t records[2], bytes[2];
-};
-
 /* nDPI's verdict on the connection, copied out of nDPI (the second opinion). */
 struct ndpi_info {
     bool present;
@@ -138,8 +62,6 @@ struct ndpi_info {
 /* The ladder: what happened on the connection, in order, with the findings each step raised.
  * Recorded only when someone will look (the UI); capped, with exact counts of what was left
  * out. */
-enum session_event_kind { EV_HTTP_REQUEST, EV_HTTP_RESPONSE, EV_WS_FRAME, EV_H2_FRAME,
-                          EV_TLS_RECORD, EV_NOTE, EV_KIND_COUNT };
 
 #define SESSION_MAX_EVENTS 4096
 #define EVENT_PAYLOAD_MAX 1024            /* bytes kept per event */
@@ -149,7 +71,7 @@ enum session_event_kind { EV_HTTP_REQUEST, EV_HTTP_RESPONSE, EV_WS_FRAME, EV_H2_
 struct session_event {
     ts_us_t ts;
     uint8_t dir;                       /* enum dir */
-    uint8_t kind;                      /* enum session_event_kind */
+    uint8_t proto;                     /* enum proto: the protocol that told */
     uint16_t findings[EVENT_FINDINGS]; /* finding id + 1, 0 = none */
     char label[112];                   /* "TEXT FIN MASK len=13" (from the dissector; may hold
                                         * escaped wire text) */
@@ -165,6 +87,14 @@ struct session_events {
     uint64_t dropped;                  /* events past SESSION_MAX_EVENTS */
     uint64_t payload_bytes;            /* kept, all events */
     int last[2];                       /* latest event per direction, -1 if none */
+};
+
+/* A protocol's part of a session (its negotiation, counters, close analysis ...), owned by its
+ * module (dissectors/NAME/): made on first use, freed with the session. The outputs show it
+ * through the module's renderers in the registry. */
+struct session_part {
+    void *data;
+    void (*destroy)(void *data);
 };
 
 struct session_finding {
@@ -196,9 +126,7 @@ struct session {
     enum outcome outcome;
     bool incomplete;                   /* reported before its connection ended */
     struct http_head *request, *response;
-    struct ws_info *ws;
-    struct h2_info *h2;
-    struct tls_info *tls;
+    struct session_part parts[PROTO_COUNT];  /* each protocol's own part, by enum proto */
     struct ndpi_info ndpi;
     struct session_events *events;     /* NULL unless the history is recorded */
     uint64_t ui_stamp;                 /* the store's version when it last changed (UI) */
@@ -216,10 +144,14 @@ struct session {
 struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts);
 void session_free(struct session *s);
 
-/* The protocol parts, created on first use (NULL if memory runs out). */
-struct ws_info *session_ws(struct session *s);
-struct h2_info *session_h2(struct session *s);
-struct tls_info *session_tls(struct session *s);
+/* Protocol p's part of s, made by create on first use (NULL if memory runs out); destroy frees
+ * it with the session. Modules wrap this in a typed accessor (ws_info_of, ...). */
+void *session_part(struct session *s, enum proto p, void *(*create)(void),
+                   void (*destroy)(void *));
+
+/* Protocol p's part of s, or NULL if it has none (to read, and to change without making it). */
+const void *session_part_get(const struct session *s, enum proto p);
+void *session_part_find(struct session *s, enum proto p);
 
 /* Is the event history being recorded? (Dissectors skip the work of events otherwise.) */
 static inline bool session_recording(const struct session *s)
@@ -232,8 +164,8 @@ void session_events_enable(struct session *s);
 
 /* Adds an event; returns its index, or -1 if not recorded. The label is formatted text (pass
  * wire bytes only through escape first). */
-int session_event(struct session *s, ts_us_t ts, int dir, enum session_event_kind kind,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int session_event(struct session *s, ts_us_t ts, int dir, enum proto source, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
 
 /* Appends payload bytes to event idx (up to the caps); `full` counts every byte offered. */
 void session_event_payload(struct session *s, int idx, const void *p, size_t n);
@@ -258,8 +190,6 @@ void session_take_stats(struct session *s, const struct flow *f);
 
 const char *transition_name(enum transition t);
 const char *outcome_name(enum outcome o);
-const char *ws_frame_kind_name(enum ws_frame_kind k);
-const char *h2_frame_kind_name(enum h2_frame_kind k);
 const char *dir_name(int dir);   /* "client", "server", "connection" */
 
 #endif

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "conn.h"
-#include "http_fields.h"
+#include "tls_session.h"
 
 #define SEC_US 1000000ULL
 
@@ -103,24 +103,6 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end why)
         export_flow_end(w->export, f);
 }
 
-/* nDPI's TLS metadata, for connections upscope's own TLS parser never saw (--all). */
-static void tls_from_ndpi(struct session *s)
-{
-    if (s->tls || strncmp(s->ndpi.protocol, "TLS", 3) != 0 ||
-        (!s->ndpi.host[0] && !s->ndpi.alpn[0]))
-        return;
-    struct tls_info *t = session_tls(s);
-    if (!t)
-        return;
-    t->source = "ndpi";
-    t->client_hello = true;
-    if (s->ndpi.host[0])
-        t->sni = strdup(s->ndpi.host);
-    struct span rest = { s->ndpi.alpn, strlen(s->ndpi.alpn) }, e;
-    while (list_next(&rest, &e))
-        strlist_add(&t->alpn, e.p, e.n);
-}
-
 /* A session ended: add nDPI's verdict on its connection, then pass it on. */
 static void on_session(void *user, struct dissect *dx, struct session *s)
 {
@@ -128,7 +110,7 @@ static void on_session(void *user, struct dissect *dx, struct session *s)
     struct conn *c = dx->flow->conn;
     if (c && w->classify) {
         classify_describe(w->classify, &c->cf, &s->ndpi);
-        tls_from_ndpi(s);
+        tls_info_from_ndpi(s);
     }
     w->sink.on_session(w->sink.app, s);
 }

@@ -5,6 +5,9 @@
 
 #include "check_main.h"
 #include "harness.h"
+#include "h2_session.h"
+#include "tls_session.h"
+#include "ws_session.h"
 #include "http_fields.h"
 #include "http_head.h"
 
@@ -170,8 +173,8 @@ START_TEST(keepalive_then_upgrade)
     ck_assert_int_eq(s->outcome, OUTCOME_SWITCHED);
     ck_assert_int_eq(s->transition, TRANSITION_WEBSOCKET);
     ck_assert_clean(s);
-    ck_assert_uint_eq(s->ws->frames[DIR_C2S][WSF_TEXT], 1);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_TEXT], 1);
     harness_free(&h);
 }
 END_TEST
@@ -191,9 +194,9 @@ START_TEST(trickled_handshake_and_coalesced_frames)
     struct session *s = harness_close(&h);
     ck_assert_int_eq(s->outcome, OUTCOME_SWITCHED);
     ck_assert_clean(s);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_TEXT], 1);
-    ck_assert_uint_eq(s->ws->frames[DIR_C2S][WSF_TEXT], 1);
-    ck_assert_uint_eq(s->ws->messages[DIR_C2S], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->messages[DIR_C2S], 1);
     harness_free(&h);
 }
 END_TEST
@@ -209,7 +212,7 @@ START_TEST(client_data_before_switch)
     struct session *s = harness_close(&h);
     ck_assert_finding(s, CLIENT_DATA_BEFORE_SWITCH);
     /* the held bytes still went to the WebSocket dissector, at the right byte */
-    ck_assert_uint_eq(s->ws->frames[DIR_C2S][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_TEXT], 1);
     ck_assert_no_finding(s, WS_CLIENT_FRAME_UNMASKED);
     harness_free(&h);
 }
@@ -252,7 +255,7 @@ START_TEST(upgrade_with_body_switches_after_it)
     harness_send(&h, DIR_C2S, rest, sizeof rest);
     struct session *s = harness_close(&h);
     ck_assert_finding(s, WS_METHOD_NOT_GET);
-    ck_assert_uint_eq(s->ws->frames[DIR_C2S][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_TEXT], 1);
     ck_assert_no_finding(s, WS_CLIENT_FRAME_UNMASKED);
     harness_free(&h);
 }

@@ -8,6 +8,9 @@
 #include "check_main.h"
 #include "h2_settings.h"
 #include "harness.h"
+#include "h2_session.h"
+#include "tls_session.h"
+#include "ws_session.h"
 #include "tls_hello.h"
 
 /* ---- HTTP2-Settings ---- */
@@ -169,15 +172,15 @@ START_TEST(clean_upgrade)
     ck_assert_int_eq(s->outcome, OUTCOME_SWITCHED);
     ck_assert_int_eq(s->transition, TRANSITION_H2C);
     ck_assert_clean(s);
-    ck_assert(s->h2->settings_header);
-    ck_assert_uint_eq(s->h2->nsettings, 3);
-    ck_assert(s->h2->client_preface);
-    ck_assert(s->h2->server_settings_seen);
-    ck_assert_uint_eq(s->h2->nrequests, 1);
-    ck_assert_str_eq(s->h2->requests[0].path, "/index.html");
-    ck_assert_int_eq(s->h2->requests[0].status, 200);
-    ck_assert_uint_eq(s->h2->frames[DIR_S2C][H2F_DATA], 1);
-    ck_assert_uint_eq(s->h2->frames[DIR_C2S][H2F_PING], 1);
+    ck_assert(h2_info_get(s)->settings_header);
+    ck_assert_uint_eq(h2_info_get(s)->nsettings, 3);
+    ck_assert(h2_info_get(s)->client_preface);
+    ck_assert(h2_info_get(s)->server_settings_seen);
+    ck_assert_uint_eq(h2_info_get(s)->nrequests, 1);
+    ck_assert_str_eq(h2_info_get(s)->requests[0].path, "/index.html");
+    ck_assert_int_eq(h2_info_get(s)->requests[0].status, 200);
+    ck_assert_uint_eq(h2_info_get(s)->frames[DIR_S2C][H2F_DATA], 1);
+    ck_assert_uint_eq(h2_info_get(s)->frames[DIR_C2S][H2F_PING], 1);
     harness_free(&h);
 }
 END_TEST
@@ -228,7 +231,7 @@ START_TEST(prefaces)
     struct session *s = harness_close(&h);
     ck_assert_finding(s, H2C_CLIENT_PREFACE_MISSING);
     ck_assert_finding(s, H2C_SERVER_FIRST_FRAME_NOT_SETTINGS);
-    ck_assert(!s->h2->client_preface);
+    ck_assert(!h2_info_get(s)->client_preface);
     harness_free(&h);
 }
 END_TEST
@@ -268,10 +271,10 @@ START_TEST(stream_rules_and_smuggling)
     struct session *s = harness_close(&h);
     ck_assert_uint_ge(finding_count(s, F_H2_FRAME_INVALID), 3);
     ck_assert_finding(s, H2C_SMUGGLING_SUSPECTED);
-    struct h2_request *r3 = NULL;
-    for (uint32_t i = 0; i < s->h2->nrequests; i++)
-        if (s->h2->requests[i].stream == 3)
-            r3 = &s->h2->requests[i];
+    const struct h2_request *r3 = NULL;
+    for (uint32_t i = 0; i < h2_info_get(s)->nrequests; i++)
+        if (h2_info_get(s)->requests[i].stream == 3)
+            r3 = &h2_info_get(s)->requests[i];
     ck_assert_ptr_nonnull(r3);
     ck_assert_str_eq(r3->path, "/admin");
     ck_assert_int_eq(r3->status, 200);
@@ -292,8 +295,8 @@ START_TEST(continuation_sequencing)
     h2_frame(&h, DIR_C2S, 0x6, 0, 0, ping, 8);               /* ...a PING in the middle */
     struct session *s = harness_close(&h);
     ck_assert_uint_eq(finding_count(s, F_H2_FRAME_INVALID), 1);
-    ck_assert_uint_ge(s->h2->nrequests, 2);
-    ck_assert_str_eq(s->h2->requests[1].path, "/admin");
+    ck_assert_uint_ge(h2_info_get(s)->nrequests, 2);
+    ck_assert_str_eq(h2_info_get(s)->requests[1].path, "/admin");
     harness_free(&h);
 }
 END_TEST
@@ -369,7 +372,7 @@ START_TEST(prior_knowledge)
     ck_assert_int_eq(s->outcome, OUTCOME_PRIOR_KNOWLEDGE);
     ck_assert_int_eq(s->transition, TRANSITION_H2C);
     ck_assert_finding(s, H2_PRIOR_KNOWLEDGE);
-    ck_assert_uint_eq(s->h2->nrequests, 1);
+    ck_assert_uint_eq(h2_info_get(s)->nrequests, 1);
     ck_assert_no_finding(s, H2C_SMUGGLING_SUSPECTED); /* no upgrade to compare with */
     harness_free(&h);
 }
@@ -458,11 +461,11 @@ START_TEST(tls_upgrade_flow)
     ck_assert_int_eq(s->transition, TRANSITION_TLS);
     ck_assert_int_eq(s->outcome, OUTCOME_SWITCHED);
     ck_assert_finding(s, TLS_UPGRADE_MANDATORY_OPTIONS);
-    ck_assert(s->tls->client_hello);
-    ck_assert_str_eq(s->tls->sni, "upscope.test");
-    ck_assert_uint_eq(s->tls->records[DIR_C2S], 2);
-    ck_assert_uint_eq(s->tls->records[DIR_S2C], 2);
-    ck_assert(!s->tls->server_hello);
+    ck_assert(tls_info_get(s)->client_hello);
+    ck_assert_str_eq(tls_info_get(s)->sni, "upscope.test");
+    ck_assert_uint_eq(tls_info_get(s)->records[DIR_C2S], 2);
+    ck_assert_uint_eq(tls_info_get(s)->records[DIR_S2C], 2);
+    ck_assert(!tls_info_get(s)->server_hello);
     ck_assert_no_finding(s, TLS_UPGRADE_NOT_TLS);
     harness_free(&h);
 

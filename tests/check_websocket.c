@@ -8,6 +8,9 @@
 #include "check_main.h"
 #include "escape.h"
 #include "harness.h"
+#include "h2_session.h"
+#include "tls_session.h"
+#include "ws_session.h"
 #include "report_json.h"
 #include "utf8.h"
 #include "ws_frame.h"
@@ -134,15 +137,15 @@ START_TEST(clean_session)
     frame(&h, DIR_S2C, 0x88, "\x03\xe8", 2);
     struct session *s = close_ws(&h);
     ck_assert_clean(s);
-    ck_assert(s->ws->accept_valid);
-    ck_assert_str_eq(s->ws->subprotocol, "superchat");
-    ck_assert_uint_eq(s->ws->subprotocols_offered.n, 2);
-    ck_assert_int_eq(s->ws->close.code, 1000);
-    ck_assert_str_eq(s->ws->close.reason, "bye");
-    ck_assert_int_eq(s->ws->close.initiator, DIR_C2S);
-    ck_assert(s->ws->close.replied);
-    ck_assert_uint_eq(s->ws->frames[DIR_C2S][WSF_PING], 1);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_PONG], 1);
+    ck_assert(ws_info_get(s)->accept_valid);
+    ck_assert_str_eq(ws_info_get(s)->subprotocol, "superchat");
+    ck_assert_uint_eq(ws_info_get(s)->subprotocols_offered.n, 2);
+    ck_assert_int_eq(ws_info_get(s)->close.code, 1000);
+    ck_assert_str_eq(ws_info_get(s)->close.reason, "bye");
+    ck_assert_int_eq(ws_info_get(s)->close.initiator, DIR_C2S);
+    ck_assert(ws_info_get(s)->close.replied);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_PING], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_PONG], 1);
     harness_free(&h);
 }
 END_TEST
@@ -193,8 +196,8 @@ START_TEST(response_findings)
     ck_assert_finding(s, WS_ACCEPT_MISMATCH);
     ck_assert_finding(s, WS_SUBPROTOCOL_NOT_OFFERED);
     ck_assert_finding(s, WS_EXTENSION_NOT_OFFERED);
-    ck_assert(!s->ws->accept_valid);
-    ck_assert_str_eq(s->ws->accept_expected, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    ck_assert(!ws_info_get(s)->accept_valid);
+    ck_assert_str_eq(ws_info_get(s)->accept_expected, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     harness_free(&h);
 
     harness_init(&h, false);
@@ -271,7 +274,7 @@ START_TEST(rsv_and_opcodes)
     struct session *s = close_ws(&h);
     ck_assert_uint_eq(finding_count(s, F_WS_RSV_BITS_SET), 2);
     ck_assert_uint_eq(finding_count(s, F_WS_OPCODE_RESERVED), 2);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_RESERVED], 2);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_RESERVED], 2);
     harness_free(&h);
 }
 END_TEST
@@ -289,8 +292,8 @@ START_TEST(control_frames)
     ck_assert_finding(s, WS_CONTROL_FRAME_TOO_LONG);
     ck_assert_finding(s, WS_CONTROL_FRAME_FRAGMENTED);
     /* framing stayed in step: the text frame after them was read as one */
-    ck_assert_uint_eq(s->ws->frames[DIR_C2S][WSF_TEXT], 1);
-    ck_assert_uint_eq(s->ws->messages[DIR_C2S], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->messages[DIR_C2S], 1);
     harness_free(&h);
 }
 END_TEST
@@ -309,8 +312,8 @@ START_TEST(fragmentation)
     ck_assert_uint_eq(finding_count(s, F_WS_CONTINUATION_UNEXPECTED), 1);
     ck_assert_uint_eq(finding_count(s, F_WS_FRAGMENT_INTERLEAVED), 1);
     ck_assert_no_finding(s, WS_CONTROL_FRAME_FRAGMENTED);
-    ck_assert_uint_eq(s->ws->messages[DIR_C2S], 1);
-    ck_assert_uint_eq(s->ws->message_bytes[DIR_C2S], 7); /* the orphan is no message */
+    ck_assert_uint_eq(ws_info_get(s)->messages[DIR_C2S], 1);
+    ck_assert_uint_eq(ws_info_get(s)->message_bytes[DIR_C2S], 7); /* the orphan is no message */
     harness_free(&h);
 }
 END_TEST
@@ -327,7 +330,7 @@ START_TEST(length_encodings)
     harness_send(&h, DIR_S2C, buf, build(buf, 0x82, p300, sizeof p300, false, 126));
     struct session *s = close_ws(&h);
     ck_assert_uint_eq(finding_count(s, F_WS_LENGTH_NOT_MINIMAL), 2);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_BINARY], 3);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_BINARY], 3);
     harness_free(&h);
 
     open_ws(&h, "", "");
@@ -368,8 +371,8 @@ START_TEST(close_frames)
     ck_assert_finding(s, WS_CLOSE_CODE_INVALID);
     ck_assert_finding(s, WS_DATA_AFTER_CLOSE);
     ck_assert_finding(s, WS_CLOSE_PAYLOAD_INVALID);
-    ck_assert_int_eq(s->ws->close.code, 1005);
-    ck_assert_int_eq(s->ws->close.initiator, DIR_C2S);
+    ck_assert_int_eq(ws_info_get(s)->close.code, 1005);
+    ck_assert_int_eq(ws_info_get(s)->close.initiator, DIR_C2S);
     harness_free(&h);
 
     open_ws(&h, "", "");
@@ -378,8 +381,8 @@ START_TEST(close_frames)
     s = close_ws(&h);
     ck_assert_finding(s, WS_CLOSE_PAYLOAD_INVALID);
     ck_assert_finding(s, WS_CLOSE_CODE_INVALID);
-    ck_assert_int_eq(s->ws->close.code, 4000);
-    ck_assert(s->ws->close.replied);
+    ck_assert_int_eq(ws_info_get(s)->close.code, 4000);
+    ck_assert(ws_info_get(s)->close.replied);
     harness_free(&h);
 }
 END_TEST
@@ -411,8 +414,8 @@ START_TEST(gap_inside_payload_keeps_framing)
     harness_send(&h, DIR_S2C, buf + 70, n - 70);
     frame(&h, DIR_S2C, 0x81, "next", 4);
     struct session *s = close_ws(&h);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_BINARY], 1);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_BINARY], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_TEXT], 1);
     ck_assert_uint_eq(s->nfindings, 0);
     harness_free(&h);
 }
@@ -429,7 +432,7 @@ START_TEST(resync_after_gap)
     harness_send(&h, DIR_S2C, "\x33\x44garbage", 9);   /* not a frame start: skipped */
     harness_send(&h, DIR_S2C, buf, n);                  /* a real frame at a segment start */
     struct session *s = close_ws(&h);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_TEXT], 2);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_TEXT], 2);
     ck_assert_no_finding(s, WS_OPCODE_RESERVED);
     harness_free(&h);
 }
@@ -450,9 +453,9 @@ START_TEST(deflate_messages)
     frame(&h, DIR_C2S, 0x80, hello_z + 3, sizeof hello_z - 3);
     struct session *s = close_ws(&h);
     ck_assert_clean(s);
-    ck_assert(s->ws->deflate);
-    ck_assert_uint_eq(s->ws->message_bytes[DIR_S2C], 10);
-    ck_assert_uint_eq(s->ws->message_bytes[DIR_C2S], 5);
+    ck_assert(ws_info_get(s)->deflate);
+    ck_assert_uint_eq(ws_info_get(s)->message_bytes[DIR_S2C], 10);
+    ck_assert_uint_eq(ws_info_get(s)->message_bytes[DIR_C2S], 5);
     harness_free(&h);
 }
 END_TEST
@@ -514,7 +517,7 @@ START_TEST(deflate_window_bits_honoured)
     frame(&h, DIR_S2C, 0xC1, z, n);
     s = close_ws(&h);
     ck_assert_clean(s); /* with the default 15 bits the same bytes are fine */
-    ck_assert_uint_eq(s->ws->message_bytes[DIR_S2C], sizeof msg);
+    ck_assert_uint_eq(ws_info_get(s)->message_bytes[DIR_S2C], sizeof msg);
     harness_free(&h);
 }
 END_TEST
@@ -570,9 +573,9 @@ START_TEST(deflate_bomb_capped_then_next_message_fine)
         ck_assert_finding(s, WS_DEFLATE_CAPPED);
         ck_assert_no_finding(s, WS_DEFLATE_ERROR);
         ck_assert_no_finding(s, WS_TEXT_INVALID_UTF8);
-        ck_assert_uint_eq(s->ws->messages[DIR_S2C], 2);
+        ck_assert_uint_eq(ws_info_get(s)->messages[DIR_S2C], 2);
         /* what was looked at: up to the cap, then all of the second message */
-        ck_assert_uint_eq(s->ws->message_bytes[DIR_S2C], (64ull << 20) + 1000);
+        ck_assert_uint_eq(ws_info_get(s)->message_bytes[DIR_S2C], (64ull << 20) + 1000);
         harness_free(&h);
     }
 }
@@ -612,8 +615,8 @@ START_TEST(midstream_pickup)
     struct session *s = harness_close(&h);
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(s->outcome, OUTCOME_MIDSTREAM);
-    ck_assert_uint_eq(s->ws->frames[DIR_C2S][WSF_TEXT], 1);
-    ck_assert_uint_eq(s->ws->frames[DIR_S2C][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_TEXT], 1);
     ck_assert_clean(s);
     harness_free(&h);
 

@@ -93,7 +93,7 @@ static void head_event(struct session *s, const struct http_head *hd, enum dir d
         escape_buf(r, sizeof r, hd->reason, strlen(hd->reason), ESCAPE_TERMINAL);
         snprintf(line, sizeof line, "%d %s", hd->status, r);
     }
-    int idx = session_event(s, hd->ts, dir, hd->is_request ? EV_HTTP_REQUEST : EV_HTTP_RESPONSE,
+    int idx = session_event(s, hd->ts, dir, PROTO_HTTP1,
                             "%s", line);
     session_event_payload(s, idx, hd->raw, hd->raw_len);
 }
@@ -676,5 +676,6 @@ const struct dissector http1_dissector = {
     .data = http1_data,
     .gap = http1_gap,
     .fin = http1_fin,
+    .checks = http1_checks,
     .transition = TRANSITION_NONE,
 };

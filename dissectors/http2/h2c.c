@@ -1,4 +1,5 @@
 /* h2c: upgrade-request checks for HTTP/2 over cleartext (RFC 7540 §3.2, §3.2.1). */
+#include "h2_session.h"
 #include "h2c.h"
 
 #include <string.h>
@@ -41,7 +42,7 @@ static void decode_settings(struct session *s, struct h2_info *h2, const struct 
 
 void h2c_check_request(struct session *s, const struct http_head *req)
 {
-    struct h2_info *h2 = session_h2(s);
+    struct h2_info *h2 = h2_info_of(s);
     if (!h2)
         return;
     if (http_field_has_token(req, "Upgrade", "h2"))
@@ -67,7 +68,7 @@ void h2c_check_request(struct session *s, const struct http_head *req)
 void h2c_check_response(struct session *s, const struct http_head *req,
                         const struct http_head *resp)
 {
-    session_h2(s); /* the report shows the h2c part even for a refused upgrade */
+    h2_info_of(s); /* the report shows the h2c part even for a refused upgrade */
     if (!req || resp->status != 101)
         return;
     /* RFC 7540 §3.2.1: "A server MUST NOT upgrade the connection to HTTP/2 if this header

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "h2_session.h"
 #include "cursor.h"
 #include "bytes.h"
 #include "dissector.h"
@@ -70,7 +71,7 @@ struct http2 {
 static struct h2_info *info(struct dissect *dx)
 {
     struct session *s = dissect_session(dx);
-    return s ? session_h2(s) : NULL;
+    return s ? h2_info_of(s) : NULL;
 }
 
 static enum h2_frame_kind kind_of(uint8_t type)
@@ -500,7 +501,7 @@ static void frame_event(struct h2_dir *d, struct dissect *dx, enum dir dir,
                                           f->type == H2F_PUSH_PROMISE ||
                                           f->type == H2F_CONTINUATION))
         strcat(flags, " END_HEADERS");
-    d->event = session_event(s, ts, dir, EV_H2_FRAME, "%s stream=%u%s len=%u",
+    d->event = session_event(s, ts, dir, PROTO_HTTP2, "%s stream=%u%s len=%u",
                              f->type <= 9 ? h2_frame_kind_name(kind_of(f->type)) : "UNKNOWN",
                              f->stream, flags, f->len);
 }
@@ -559,7 +560,7 @@ static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t 
         struct h2_info *h2 = info(dx);
         if (h2)
             h2->client_preface = true;
-        int ev = session_event(dissect_session(dx), ts, dir, EV_H2_FRAME, "connection preface");
+        int ev = session_event(dissect_session(dx), ts, dir, PROTO_HTTP2, "connection preface");
         session_event_payload(dissect_session(dx), ev, p, PREFACE_LEN);
         d->state = H2S_FRAME;
         return PREFACE_LEN;
@@ -643,7 +644,7 @@ static void *h2_create(struct dissect *dx)
     struct session *s = dissect_session(dx);
     if (s && s->transition == TRANSITION_H2C && s->response && s->response->status == 101) {
         h->upgraded = true;
-        struct h2_info *h2 = session_h2(s);
+        struct h2_info *h2 = h2_info_of(s);
         const struct http_head *req = s->request;
         if (req) {
             /* RFC 7540 §3.2: the upgrade request becomes stream 1 */
@@ -661,7 +662,7 @@ static void *h2_create(struct dissect *dx)
         if (s) {
             s->outcome = OUTCOME_PRIOR_KNOWLEDGE;
             s->transition = TRANSITION_H2C;
-            session_h2(s);
+            h2_info_of(s);
             session_finding(s, F_H2_PRIOR_KNOWLEDGE, DIR_C2S, ts,
                             "HTTP/2 started with the connection preface, no upgrade");
         }
@@ -706,6 +707,12 @@ const struct dissector http2_dissector = {
     .destroy = h2_destroy,
     .data = h2_data,
     .gap = h2_gap,
+    .report_key = "h2c",
+    .report_json = h2_report_json,
+    .report_text = h2_report_text,
+    .report_detail = h2_report_detail,
+    .checks = h2_checks,
+    .volume = h2_report_volume,
     .transition = TRANSITION_H2C,
     .upgrade_token = h2_upgrade_token,
     .upgrade_request = h2c_check_request,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tls_session.h"
 #include "dissector.h"
 #include "escape.h"
 #include "http_fields.h"
@@ -39,7 +40,7 @@ struct tls {
 static struct tls_info *info(struct dissect *dx)
 {
     struct session *s = dissect_session(dx);
-    return s ? session_tls(s) : NULL;
+    return s ? tls_info_of(s) : NULL;
 }
 
 /* The record's arrow on the ladder says what hello it carried. */
@@ -155,7 +156,7 @@ static size_t record_header(struct tls *tl, struct dissect *dx, enum dir dir, co
     }
     static const char *const names[] = { "ChangeCipherSpec", "Alert", "Handshake",
                                          "ApplicationData", "Heartbeat" };
-    d->event = session_event(s, ts, dir, EV_TLS_RECORD, "%s len=%u",
+    d->event = session_event(s, ts, dir, PROTO_TLS, "%s len=%u",
                              names[type - CT_CHANGE_CIPHER_SPEC], len);
     d->type = type;
     d->remaining = len;
@@ -212,7 +213,7 @@ static void *tls_create(struct dissect *dx)
     if (tl)
         tl->d[0].event = tl->d[1].event = -1;
     if (tl && s)
-        session_tls(s);
+        tls_info_of(s);
     return tl;
 }
 
@@ -228,7 +229,7 @@ static void tls_destroy(void *state)
 
 static void tls_upgrade_request(struct session *s, const struct http_head *req)
 {
-    session_tls(s);
+    tls_info_of(s);
     if (strcmp(req->method, "OPTIONS") == 0 && strcmp(req->target, "*") == 0)
         session_finding(s, F_TLS_UPGRADE_MANDATORY_OPTIONS, DIR_C2S, req->ts,
                         "OPTIONS * with Upgrade: TLS (RFC 2817 §3.2)");
@@ -237,7 +238,7 @@ static void tls_upgrade_request(struct session *s, const struct http_head *req)
 static void tls_upgrade_response(struct session *s, const struct http_head *req,
                                  const struct http_head *resp)
 {
-    session_tls(s);
+    tls_info_of(s);
     if (resp->status == 426)
         session_finding(s, F_TLS_UPGRADE_REQUIRED, DIR_S2C, resp->ts,
                         "426: the resource is only served over TLS");
@@ -261,6 +262,12 @@ const struct dissector tls_dissector = {
     .destroy = tls_destroy,
     .data = tls_data,
     .gap = tls_gap,
+    .report_key = "tls",
+    .report_json = tls_report_json,
+    .report_text = tls_report_text,
+    .report_detail = tls_report_detail,
+    .checks = tls_checks,
+    .volume = tls_report_volume,
     .transition = TRANSITION_TLS,
     .upgrade_token = tls_upgrade_token,
     .upgrade_request = tls_upgrade_request,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ws_session.h"
 #include "bytes.h"
 #include "dissector.h"
 #include "escape.h"
@@ -59,7 +60,7 @@ struct websocket {
 static struct ws_info *info(struct dissect *dx)
 {
     struct session *s = dissect_session(dx);
-    return s ? s->ws : NULL;
+    return s ? session_part_find(s, PROTO_WEBSOCKET) : NULL;
 }
 
 #define FINDING(dx, id, dir, ts, ...) \
@@ -214,7 +215,7 @@ static void frame_event(struct ws_dir *d, struct dissect *dx, enum dir dir,
     for (; kind[i] && i < sizeof name - 1; i++)
         name[i] = (char)(kind[i] >= 'a' && kind[i] <= 'z' ? kind[i] - 32 : kind[i]);
     name[i] = '\0';
-    d->event = session_event(s, ts, dir, EV_WS_FRAME, "%s%s%s%s%s len=%llu", name,
+    d->event = session_event(s, ts, dir, PROTO_WEBSOCKET, "%s%s%s%s%s len=%llu", name,
                              fh->fin ? " FIN" : "", fh->masked ? " MASK" : "",
                              fh->rsv1 ? " RSV1" : "", fh->rsv2 || fh->rsv3 ? " RSV2/3" : "",
                              (unsigned long long)fh->payload_len);
@@ -500,7 +501,7 @@ static void *ws_create(struct dissect *dx)
         }
         ws->midstream = true;
     }
-    struct ws_info *wi = s ? session_ws(s) : NULL;
+    struct ws_info *wi = s ? ws_info_of(s) : NULL;
     if (wi && wi->deflate && !ws->midstream)
         setup_deflate(ws, wi);
     return ws;
@@ -571,12 +572,19 @@ const struct dissector websocket_dissector = {
     .name = "websocket",
     .proto = PROTO_WEBSOCKET,
     .probe = ws_probe,
+    .probe_heuristic = true,
     .create = ws_create,
     .destroy = ws_destroy,
     .data = ws_data,
     .gap = ws_gap,
     .fin = ws_fin,
     .close = ws_close,
+    .report_key = "websocket",
+    .report_json = ws_report_json,
+    .report_text = ws_report_text,
+    .report_detail = ws_report_detail,
+    .checks = ws_checks,
+    .volume = ws_report_volume,
     .transition = TRANSITION_WEBSOCKET,
     .upgrade_token = ws_upgrade_token,
     .upgrade_request = ws_check_request,

@@ -1,4 +1,5 @@
 /* ws_handshake: opening-handshake validation for WebSocket (RFC 6455 §4, RFC 7692). */
+#include "ws_session.h"
 #include "ws_handshake.h"
 
 #include <openssl/evp.h>
@@ -207,7 +208,7 @@ static void check_deflate_offers(struct session *s, struct ws_info *ws, ts_us_t 
 
 void ws_check_request(struct session *s, const struct http_head *req)
 {
-    struct ws_info *ws = session_ws(s);
+    struct ws_info *ws = ws_info_of(s);
     if (!ws)
         return;
     if (strcmp(req->method, "GET") != 0)
@@ -319,7 +320,7 @@ void ws_check_response(struct session *s, const struct http_head *req,
                        const struct http_head *resp)
 {
     (void)req;
-    struct ws_info *ws = session_ws(s);
+    struct ws_info *ws = ws_info_of(s);
     if (!ws)
         return;
     if (resp->status != 101) {

@@ -1,7 +1,7 @@
 /* ws_handshake: the WebSocket opening handshake checks (RFC 6455 §4, RFC 7692 §5-§7).
  *
  * ws_check_request() and ws_check_response() are the websocket dissector's upgrade hooks:
- * they fill session->ws (key, accept, negotiated subprotocol and extensions) and record a
+ * they fill the session's WebSocket part (key, accept, negotiated subprotocol and extensions) and record a
  * finding for every rule the request or response breaks. */
 #ifndef UPSCOPE_WS_HANDSHAKE_H
 #define UPSCOPE_WS_HANDSHAKE_H
@@ -11,6 +11,7 @@
 
 #include "http_head.h"
 #include "session.h"
+#include "ws_session.h"
 
 #define WS_ACCEPT_LEN 28   /* base64 of a 20-byte SHA-1 */
 

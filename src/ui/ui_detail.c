@@ -1,103 +1,17 @@
 /* ui_detail: one session in full — the validation checklist (each check passed, failed or not
  * applicable, with its RFC section), what was negotiated, nDPI's verdict, the request and
  * response heads, the findings and the counters. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "h2_settings.h"
+#include "detail_out.h"
+#include "dissector.h"
 #include "report_text.h"
 #include "ui_doc.h"
 #include "ui_internal.h"
 #include "ui_text.h"
-
-/* When a check can be judged at all. */
-enum need { NEED_REQUEST, NEED_REFUSAL, NEED_101, NEED_SPOKEN };
-
-struct check {
-    enum transition t;           /* TRANSITION_NONE: any */
-    enum finding_id id;          /* the check fails when the session has this finding */
-    enum need need;
-    const char *label;
-};
-
-static const struct check checks[] = {
-    { TRANSITION_NONE, F_HTTP_MALFORMED, NEED_REQUEST, "HTTP/1.1 messages well formed" },
-    { TRANSITION_NONE, F_UPGRADE_CONNECTION_TOKEN_MISSING, NEED_REQUEST,
-      "Connection lists the upgrade option" },
-    { TRANSITION_NONE, F_UPGRADE_IN_HTTP10, NEED_REQUEST, "request is HTTP/1.1 or later" },
-    { TRANSITION_NONE, F_UPGRADE_101_NOT_REQUESTED, NEED_101, "101 answers an upgrade request" },
-    { TRANSITION_NONE, F_UPGRADE_101_PROTOCOL_NOT_OFFERED, NEED_101,
-      "101 switches to a protocol the client offered" },
-    { TRANSITION_NONE, F_UPGRADE_101_UPGRADE_HEADER_MISSING, NEED_101, "101 carries Upgrade" },
-    { TRANSITION_NONE, F_CLIENT_DATA_BEFORE_SWITCH, NEED_101, "client waited for the 101" },
-    { TRANSITION_WEBSOCKET, F_WS_METHOD_NOT_GET, NEED_REQUEST, "method is GET" },
-    { TRANSITION_WEBSOCKET, F_WS_HTTP_VERSION_TOO_OLD, NEED_REQUEST, "HTTP/1.1 or later" },
-    { TRANSITION_WEBSOCKET, F_WS_HOST_MISSING, NEED_REQUEST, "Host present" },
-    { TRANSITION_WEBSOCKET, F_WS_KEY_MISSING, NEED_REQUEST, "Sec-WebSocket-Key present" },
-    { TRANSITION_WEBSOCKET, F_WS_KEY_DUPLICATE, NEED_REQUEST, "Sec-WebSocket-Key only once" },
-    { TRANSITION_WEBSOCKET, F_WS_KEY_INVALID, NEED_REQUEST, "key is base64 of 16 bytes" },
-    { TRANSITION_WEBSOCKET, F_WS_VERSION_MISSING, NEED_REQUEST,
-      "Sec-WebSocket-Version present" },
-    { TRANSITION_WEBSOCKET, F_WS_VERSION_UNSUPPORTED, NEED_REQUEST, "version is 13" },
-    { TRANSITION_WEBSOCKET, F_WS_ORIGIN_CROSS_SITE, NEED_REQUEST, "Origin is the same site" },
-    { TRANSITION_WEBSOCKET, F_WS_DEFLATE_PARAMS_INVALID, NEED_REQUEST,
-      "permessage-deflate parameters valid" },
-    { TRANSITION_WEBSOCKET, F_WS_426_VERSION_MISSING, NEED_REFUSAL,
-      "a refusal lists the versions spoken" },
-    { TRANSITION_WEBSOCKET, F_WS_RESPONSE_UPGRADE_INVALID, NEED_101, "101 has Upgrade: websocket" },
-    { TRANSITION_WEBSOCKET, F_WS_RESPONSE_CONNECTION_INVALID, NEED_101,
-      "101 has Connection: Upgrade" },
-    { TRANSITION_WEBSOCKET, F_WS_ACCEPT_MISSING, NEED_101, "Sec-WebSocket-Accept present" },
-    { TRANSITION_WEBSOCKET, F_WS_ACCEPT_MISMATCH, NEED_101,
-      "Sec-WebSocket-Accept matches the key" },
-    { TRANSITION_WEBSOCKET, F_WS_SUBPROTOCOL_NOT_OFFERED, NEED_101,
-      "subprotocol chosen was offered" },
-    { TRANSITION_WEBSOCKET, F_WS_EXTENSION_NOT_OFFERED, NEED_101,
-      "extensions accepted were offered" },
-    { TRANSITION_WEBSOCKET, F_WS_CLIENT_FRAME_UNMASKED, NEED_SPOKEN, "client frames masked" },
-    { TRANSITION_WEBSOCKET, F_WS_SERVER_FRAME_MASKED, NEED_SPOKEN, "server frames unmasked" },
-    { TRANSITION_WEBSOCKET, F_WS_RSV_BITS_SET, NEED_SPOKEN, "RSV bits only as negotiated" },
-    { TRANSITION_WEBSOCKET, F_WS_OPCODE_RESERVED, NEED_SPOKEN, "no reserved opcodes" },
-    { TRANSITION_WEBSOCKET, F_WS_CONTROL_FRAME_TOO_LONG, NEED_SPOKEN,
-      "control frames 125 bytes at most" },
-    { TRANSITION_WEBSOCKET, F_WS_CONTROL_FRAME_FRAGMENTED, NEED_SPOKEN,
-      "control frames not fragmented" },
-    { TRANSITION_WEBSOCKET, F_WS_CONTINUATION_UNEXPECTED, NEED_SPOKEN,
-      "continuations follow a started message" },
-    { TRANSITION_WEBSOCKET, F_WS_FRAGMENT_INTERLEAVED, NEED_SPOKEN,
-      "fragmented messages not interleaved" },
-    { TRANSITION_WEBSOCKET, F_WS_LENGTH_NOT_MINIMAL, NEED_SPOKEN, "lengths minimally encoded" },
-    { TRANSITION_WEBSOCKET, F_WS_TEXT_INVALID_UTF8, NEED_SPOKEN, "text messages are UTF-8" },
-    { TRANSITION_WEBSOCKET, F_WS_CLOSE_CODE_INVALID, NEED_SPOKEN, "close codes allowed" },
-    { TRANSITION_WEBSOCKET, F_WS_CLOSE_PAYLOAD_INVALID, NEED_SPOKEN, "close payloads valid" },
-    { TRANSITION_WEBSOCKET, F_WS_DATA_AFTER_CLOSE, NEED_SPOKEN, "no frames after close" },
-    { TRANSITION_WEBSOCKET, F_WS_DEFLATE_ERROR, NEED_SPOKEN, "compressed messages inflate" },
-    { TRANSITION_H2C, F_H2C_SETTINGS_MISSING, NEED_REQUEST, "HTTP2-Settings present" },
-    { TRANSITION_H2C, F_H2C_SETTINGS_DUPLICATE, NEED_REQUEST, "HTTP2-Settings only once" },
-    { TRANSITION_H2C, F_H2C_CONNECTION_OPTION_MISSING, NEED_REQUEST,
-      "Connection lists HTTP2-Settings" },
-    { TRANSITION_H2C, F_H2C_SETTINGS_BAD_BASE64, NEED_REQUEST, "HTTP2-Settings is base64url" },
-    { TRANSITION_H2C, F_H2C_SETTINGS_FULL_FRAME, NEED_REQUEST,
-      "HTTP2-Settings is a payload, not a frame" },
-    { TRANSITION_H2C, F_H2C_SETTINGS_BAD_LENGTH, NEED_REQUEST, "settings are 6 bytes each" },
-    { TRANSITION_H2C, F_H2C_SETTINGS_VALUE_INVALID, NEED_REQUEST, "setting values allowed" },
-    { TRANSITION_H2C, F_H2C_UPGRADE_TOKEN_H2, NEED_REQUEST, "no \"h2\" token in cleartext" },
-    { TRANSITION_H2C, F_H2C_SERVER_ACCEPTED_BAD_SETTINGS, NEED_101,
-      "server switched only on valid settings" },
-    { TRANSITION_H2C, F_H2C_CLIENT_PREFACE_MISSING, NEED_SPOKEN, "client preface sent" },
-    { TRANSITION_H2C, F_H2C_SERVER_FIRST_FRAME_NOT_SETTINGS, NEED_SPOKEN,
-      "server's first frame is SETTINGS" },
-    { TRANSITION_H2C, F_H2_FRAME_INVALID, NEED_SPOKEN, "frames follow the rules" },
-    { TRANSITION_H2C, F_H2_HPACK_ERROR, NEED_SPOKEN, "header blocks decode" },
-    { TRANSITION_H2C, F_H2_CONNECTION_HEADER, NEED_SPOKEN, "no connection-specific headers" },
-    { TRANSITION_H2C, F_H2_HEADER_INVALID, NEED_SPOKEN, "header lists well formed" },
-    { TRANSITION_H2C, F_H2C_SMUGGLING_SUSPECTED, NEED_SPOKEN,
-      "streams stay on the upgrade's path" },
-    { TRANSITION_TLS, F_TLS_UPGRADE_NOT_TLS, NEED_SPOKEN, "TLS handshake follows the 101" },
-    { TRANSITION_TLS, F_TLS_UPGRADE_SERVER_DATA_BEFORE_HELLO, NEED_SPOKEN,
-      "client speaks first" },
-};
 
 struct detail {
     uint64_t id;
@@ -105,7 +19,7 @@ struct detail {
     bool gone;
 };
 
-static bool can_judge(const struct session *s, enum need need)
+static bool can_judge(const struct session *s, enum check_need need)
 {
     bool spoke = s->outcome == OUTCOME_SWITCHED || s->outcome == OUTCOME_UNSOLICITED ||
                  s->outcome == OUTCOME_MIDSTREAM || s->outcome == OUTCOME_PRIOR_KNOWLEDGE;
@@ -118,13 +32,53 @@ static bool can_judge(const struct session *s, enum need need)
     return false;
 }
 
-static void add_checklist(struct ui *ui, struct doc *d, const struct session *s)
+/* ---- detail_out: the modules' lines land in the screen's document ---- */
+
+struct doc_sink {
+    struct doc *doc;
+};
+
+static void sink_line(void *ctx, const char *text)
 {
-    doc_add(d, PAIR_NONE, "Checklist");
-    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        const struct check *c = &checks[i];
-        if (c->t != TRANSITION_NONE && c->t != s->transition)
-            continue;
+    struct doc_sink *k = ctx;
+    doc_add(k->doc, PAIR_NONE, "%s", text);
+}
+
+void detail_line(struct detail_out *o, const char *fmt, ...)
+{
+    char line[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    o->line(o->ctx, line);
+}
+
+void detail_wire(const struct detail_out *o, char *buf, size_t cap, const char *s)
+{
+    if (!s)
+        snprintf(buf, cap, "-");
+    else
+        ui_escape(buf, cap, s, strlen(s), o->ascii);
+}
+
+void detail_list(struct detail_out *o, const char *title, const struct strlist *l)
+{
+    char line[300] = "", item[200];
+    for (uint32_t i = 0; i < l->n; i++) {
+        detail_wire(o, item, sizeof item, l->v[i]);
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, "%s%s", i ? ", " : "", item);
+    }
+    detail_line(o, "  %s: %s", title, l->n ? line : "-");
+}
+
+/* ---- the sections ---- */
+
+static void add_rows(struct ui *ui, struct doc *d, const struct session *s,
+                     const struct check_row *rows, struct detail_out *o)
+{
+    for (const struct check_row *c = rows; c && c->label; c++) {
         bool judged = can_judge(s, c->need), failed = session_has_finding(s, c->id);
         const char *mark = failed ? ui_glyph(ui, GLYPH_FAIL)
                          : judged ? ui_glyph(ui, GLYPH_OK) : ui_glyph(ui, GLYPH_NA);
@@ -132,69 +86,39 @@ static void add_checklist(struct ui *ui, struct doc *d, const struct session *s)
                                       : PAIR_WARNING)
                           : judged ? PAIR_OK : PAIR_DIM;
         doc_add(d, pair, "  %s %-46s %s", mark, c->label, finding_info(c->id)->rfc);
-        if (c->id == F_WS_ACCEPT_MISMATCH && s->ws && s->ws->accept_checked) {
-            char got[80], want[80];
-            ui_wire(ui, got, sizeof got, s->ws->accept);
-            ui_wire(ui, want, sizeof want, s->ws->accept_expected);
-            doc_add(d, PAIR_NONE, "      received %s", got);
-            doc_add(d, PAIR_NONE, "      computed %s", want);
+        if (c->note)
+            c->note(o, s);
+    }
+}
+
+/* The upgrade mechanism's rows (HTTP/1.1's, for every session), then those of the protocol the
+ * session switched to, or asked for. */
+static void add_checklist(struct ui *ui, struct doc *d, const struct session *s,
+                          struct detail_out *o)
+{
+    doc_add(d, PAIR_NONE, "Checklist");
+    for (int pass = 0; pass < 2; pass++) {
+        for (int p = 0; p < PROTO_COUNT; p++) {
+            const struct dissector *m = dissector_get((enum proto)p);
+            if (!m || !m->checks)
+                continue;
+            bool general = m->transition == TRANSITION_NONE;
+            if (pass == 0 ? general : !general && m->transition == s->transition)
+                add_rows(ui, d, s, m->checks, o);
         }
     }
 }
 
-static void add_settings(struct doc *d, const char *title, const struct h2_setting *set,
-                         uint32_t n)
+static void add_negotiated(struct ui *ui, struct doc *d, const struct session *s,
+                           struct detail_out *o)
 {
-    char buf[16];
-    doc_add(d, PAIR_NONE, "  %s:%s", title, n ? "" : " (none)");
-    for (uint32_t i = 0; i < n; i++)
-        doc_add(d, PAIR_NONE, "    %s = %u", h2_setting_name(set[i].id, buf), set[i].value);
-}
-
-static void add_list(struct ui *ui, struct doc *d, const char *title, const struct strlist *l)
-{
-    char line[300] = "", item[200];
-    for (uint32_t i = 0; i < l->n; i++) {
-        ui_wire(ui, item, sizeof item, l->v[i]);
-        size_t used = strlen(line);
-        snprintf(line + used, sizeof line - used, "%s%s", i ? ", " : "", item);
-    }
-    doc_add(d, PAIR_NONE, "  %s: %s", title, l->n ? line : "-");
-}
-
-static void add_negotiated(struct ui *ui, struct doc *d, const struct session *s)
-{
-    char a[200];
     doc_add(d, PAIR_NONE, "%s", "");
     doc_add(d, PAIR_NONE, "Negotiated");
-    if (s->ws) {
-        ui_wire(ui, a, sizeof a, s->ws->subprotocol);
-        doc_add(d, PAIR_NONE, "  subprotocol: %s", a);
-        add_list(ui, d, "subprotocols offered", &s->ws->subprotocols_offered);
-        add_list(ui, d, "extensions accepted", &s->ws->extensions);
-        add_list(ui, d, "extensions offered", &s->ws->extensions_offered);
-        if (s->ws->deflate) {
-            const struct ws_deflate_params *p = &s->ws->deflate_params;
-            doc_add(d, PAIR_NONE, "  permessage-deflate: server window %u bits%s, client window "
-                    "%u bits%s", p->server_max_window_bits,
-                    p->server_no_context_takeover ? " no context takeover" : "",
-                    p->client_max_window_bits,
-                    p->client_no_context_takeover ? " no context takeover" : "");
-        }
-    }
-    if (s->h2) {
-        if (s->h2->settings_header)
-            add_settings(d, "HTTP2-Settings (decoded)", s->h2->settings, s->h2->nsettings);
-        if (s->h2->server_settings_seen)
-            add_settings(d, "server SETTINGS", s->h2->server_settings, s->h2->nserver_settings);
-    }
-    if (s->tls) {
-        ui_wire(ui, a, sizeof a, s->tls->sni);
-        doc_add(d, PAIR_NONE, "  TLS SNI: %s (from %s)", a, s->tls->source);
-        add_list(ui, d, "TLS ALPN offered", &s->tls->alpn);
-        add_list(ui, d, "TLS versions offered", &s->tls->versions);
-        ui_wire(ui, a, sizeof a, s->tls->server_version);
-        doc_add(d, PAIR_NONE, "  TLS version chosen: %s", a);
+    for (int p = 0; p < PROTO_COUNT; p++) {
+        const struct dissector *m = dissector_get((enum proto)p);
+        const void *part = session_part_get(s, (enum proto)p);
+        if (m && m->report_detail && part)
+            m->report_detail(o, s, part);
     }
     if (s->ndpi.present) {
         char proto[80], cat[64];
@@ -274,8 +198,10 @@ void ui_detail_build(struct ui *ui, struct doc *d, const struct session *s, bool
             s->response ? s->response->status : 0, reason, open ? "  (open)" : "");
     doc_add(d, PAIR_NONE, "client %s  ->  server %s   started %s UTC", c, sv, t);
     doc_add(d, PAIR_NONE, "%s", "");
-    add_checklist(ui, d, s);
-    add_negotiated(ui, d, s);
+    struct doc_sink sink = { d };
+    struct detail_out o = { ui->ascii, sink_line, &sink };
+    add_checklist(ui, d, s, &o);
+    add_negotiated(ui, d, s, &o);
     add_head(ui, d, "Request", s->request);
     add_head(ui, d, "Response", s->response);
     add_findings(ui, d, s);

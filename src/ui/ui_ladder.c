@@ -11,7 +11,7 @@
 
 struct ladder_ev {
     ts_us_t ts;
-    uint8_t dir, kind;
+    uint8_t dir, proto;
     uint16_t findings[EVENT_FINDINGS];
     char label[128];
 };
@@ -56,7 +56,7 @@ static void ladder_refresh(struct screen *sc, struct ui *ui)
         struct ladder_ev *l = &ld->ev[i];
         l->ts = e->v[i].ts;
         l->dir = e->v[i].dir;
-        l->kind = e->v[i].kind;
+        l->proto = e->v[i].proto;
         memcpy(l->findings, e->v[i].findings, sizeof l->findings);
         ui_escape(l->label, sizeof l->label, e->v[i].label, strlen(e->v[i].label), ui->ascii);
     }

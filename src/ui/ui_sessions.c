@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dissector.h"
 #include "idset.h"
 #include "report_json.h"
 #include "report_text.h"
@@ -72,16 +73,15 @@ static void toggle(struct sessions *ss, uint64_t id)
 
 /* ---- rows ---- */
 
+/* Frames or records, as each protocol's part counts them (stream bytes if none). */
 static uint64_t volume_of(const struct session *s, bool *frames)
 {
     uint64_t v = 0;
-    for (int d = 0; d < 2; d++) {
-        for (int k = 0; s->ws && k < WSF_KIND_COUNT; k++)
-            v += s->ws->frames[d][k];
-        for (int k = 0; s->h2 && k < H2F_KIND_COUNT; k++)
-            v += s->h2->frames[d][k];
-        if (s->tls)
-            v += s->tls->records[d];
+    for (int p = 0; p < PROTO_COUNT; p++) {
+        const struct dissector *m = dissector_get((enum proto)p);
+        const void *part = session_part_get(s, (enum proto)p);
+        if (m && m->volume && part)
+            v += m->volume(part);
     }
     *frames = v > 0;
     return v ? v : s->stats.stream_bytes[0] + s->stats.stream_bytes[1];
