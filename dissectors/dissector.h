@@ -89,6 +89,10 @@ struct dissector {
     /* frames or records counted, for the session list */
     uint64_t (*volume)(const void *part);
 
+    /* A session carried in a layer above this protocol ended: add to it what this layer
+     * knows (TLS: its version, suite, SNI, ALPN, whether it was decrypted). Optional. */
+    void (*carried_end)(void *state, struct dissect *dx, struct session *s);
+
     /* ---- for protocols reached through an HTTP/1.1 upgrade (all optional) ---- */
     enum transition transition;       /* what reports call a switch to this protocol */
     /* Does this Upgrade token (e.g. "websocket", "TLS/1.2") name the protocol? */
@@ -133,6 +137,28 @@ typedef size_t (*dissect_step_fn)(void *state, struct dissect *dx, enum dir dir,
  * or a step hands dir to another protocol. Returns the bytes used. */
 size_t dissect_steps(struct dissect *dx, enum dir dir, dissect_step_fn step, void *state,
                      const uint8_t *p, size_t n, ts_us_t ts);
+
+/* ---- layers: protocols that carry protocols ---- */
+
+/* A layer above dx carried by protocol carrier (its stream carrier_id, or 0): bytes fed to it
+ * are probed and dissected like a TCP stream's; sessions begun in it know what carries them.
+ * midstream: it starts without its beginning. NULL if memory runs out. The carrying dissector
+ * owns it: it closes it (dissect_layer_close) when its own stream ends, and frees it. */
+struct dissect *dissect_layer_new(struct dissect *dx, enum proto carrier, uint32_t carrier_id,
+                                  bool midstream);
+
+/* Its bytes start as protocol p (no probing: an HTTP/2 stream that agreed on a WebSocket). */
+void dissect_layer_start(struct dissect *layer, enum proto p);
+
+/* The carried bytes of direction dir, a hole in them, the direction's clean end. */
+void dissect_layer_data(struct dissect *layer, enum dir dir, const uint8_t *p, size_t n,
+                        ts_us_t ts);
+void dissect_layer_gap(struct dissect *layer, enum dir dir, uint64_t len, ts_us_t ts);
+void dissect_layer_fin(struct dissect *layer, enum dir dir, ts_us_t ts);
+
+/* The carrying stream ended (incomplete: before its natural end); the layer's sessions end. */
+void dissect_layer_close(struct dissect *layer, ts_us_t ts, bool incomplete);
+void dissect_layer_free(struct dissect *layer);
 
 /* The flow this connection belongs to (addresses, ports, counters). Read only. */
 const struct flow *dissect_flow(const struct dissect *dx);

@@ -26,6 +26,7 @@ void dispatch_conn_init(struct dispatch_ctx *ctx, struct dissect *dx, struct flo
     memset(dx, 0, sizeof *dx);
     dx->ctx = ctx;
     dx->flow = f;
+    dx->carrier = PROTO_NONE;
     dx->delivering = -1;
     ctx->stats.connections++;
 }
@@ -42,7 +43,11 @@ size_t dissect_pending(const struct dissect *dx, enum dir dir)
 
 bool dissect_midstream(const struct dissect *dx, enum dir dir)
 {
-    return dx->flow->stream[flow_side_of_dir(dx->flow, dir)].midstream || dx->side[dir].resync;
+    if (dx->side[dir].resync)
+        return true;
+    if (dx->parent)
+        return dx->layer_midstream[dir];
+    return dx->flow->stream[flow_side_of_dir(dx->flow, dir)].midstream;
 }
 
 void *dissect_state(struct dissect *dx, enum proto p)
@@ -240,8 +245,9 @@ static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, s
         return;
     }
     if (sender != dir) {
-        if (dx->flow->role_source != ROLE_GUESS_PORT) {
-            /* the handshake said who is who; bytes that claim otherwise are not this */
+        if (dx->parent || dx->flow->role_source != ROLE_GUESS_PORT) {
+            /* the handshake (or the layer below) said who is who; bytes that claim otherwise
+             * are not this */
             probe_failed(dx, dir);
             return;
         }
@@ -260,13 +266,12 @@ static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, s
         feed(dx, dir, p + took, n - took, ts);
 }
 
-/* ---- reassembly events ---- */
+/* ---- events, by role direction ---- */
 
-void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_us_t ts)
+static void layer_data(struct dissect *dx, enum dir dir, const uint8_t *p, size_t n, ts_us_t ts)
 {
     if (dx->closed || n == 0)
         return;
-    enum dir dir = flow_dir_of_side(dx->flow, side);
     struct dissect_side *s = &dx->side[dir];
     if (s->proto == PROTO_UNKNOWN)
         probe_and_feed(dx, dir, p, n, ts);
@@ -275,11 +280,10 @@ void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_
     run_kicks(dx, ts);
 }
 
-void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts)
+static void layer_gap(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)
 {
     if (dx->closed)
         return;
-    enum dir dir = flow_dir_of_side(dx->flow, side);
     struct dissect_side *s = &dx->side[dir];
     uint64_t lost = len + s->len;
     dx->ctx->stats.gap_bytes[dir] += len;
@@ -294,15 +298,31 @@ void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts)
     run_kicks(dx, ts);
 }
 
-void dispatch_fin(struct dissect *dx, int side, ts_us_t ts)
+static void layer_fin(struct dissect *dx, enum dir dir, ts_us_t ts)
 {
     if (dx->closed)
         return;
-    enum dir dir = flow_dir_of_side(dx->flow, side);
     const struct dissector *d = dissector_get(dx->side[dir].proto);
     if (d && d->fin)
         d->fin(dx->state[dx->side[dir].proto], dx, dir, ts);
     run_kicks(dx, ts);
+}
+
+/* ---- the bottom layer: TCP's reassembly events ---- */
+
+void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_us_t ts)
+{
+    layer_data(dx, flow_dir_of_side(dx->flow, side), p, n, ts);
+}
+
+void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts)
+{
+    layer_gap(dx, flow_dir_of_side(dx->flow, side), len, ts);
+}
+
+void dispatch_fin(struct dissect *dx, int side, ts_us_t ts)
+{
+    layer_fin(dx, flow_dir_of_side(dx->flow, side), ts);
 }
 
 void dispatch_close(struct dissect *dx, ts_us_t ts, bool incomplete)
@@ -319,11 +339,79 @@ void dispatch_close(struct dissect *dx, ts_us_t ts, bool incomplete)
     dissect_session_end(dx, ts);
 }
 
+/* ---- layers above ---- */
+
+struct dissect *dissect_layer_new(struct dissect *dx, enum proto carrier, uint32_t carrier_id,
+                                  bool midstream)
+{
+    struct dissect *layer = malloc(sizeof *layer);
+    if (!layer)
+        return NULL;
+    dispatch_conn_init(dx->ctx, layer, dx->flow);
+    dx->ctx->stats.connections--; /* the same connection */
+    dx->ctx->stats.layers++;
+    layer->parent = dx;
+    layer->carrier = (uint8_t)carrier;
+    layer->carrier_id = carrier_id;
+    layer->layer_midstream[0] = layer->layer_midstream[1] = midstream;
+    return layer;
+}
+
+void dissect_layer_start(struct dissect *layer, enum proto p)
+{
+    for (int d = 0; d < 2; d++)
+        if (layer->side[d].proto == PROTO_UNKNOWN)
+            dissect_switch(layer, (enum dir)d, p);
+}
+
+void dissect_layer_data(struct dissect *layer, enum dir dir, const uint8_t *p, size_t n,
+                        ts_us_t ts)
+{
+    layer_data(layer, dir, p, n, ts);
+}
+
+void dissect_layer_gap(struct dissect *layer, enum dir dir, uint64_t len, ts_us_t ts)
+{
+    layer_gap(layer, dir, len, ts);
+}
+
+void dissect_layer_fin(struct dissect *layer, enum dir dir, ts_us_t ts)
+{
+    layer_fin(layer, dir, ts);
+}
+
+void dissect_layer_close(struct dissect *layer, ts_us_t ts, bool incomplete)
+{
+    dispatch_close(layer, ts, incomplete);
+}
+
+void dissect_layer_free(struct dissect *layer)
+{
+    if (!layer)
+        return;
+    dispatch_conn_release(layer);
+    free(layer);
+}
+
 /* ---- sessions ---- */
 
 struct session *dissect_session(struct dissect *dx)
 {
     return dx->session;
+}
+
+/* The layers that carry sessions of dx, outermost first (the bottom layer is TCP's). */
+static void note_carriers(const struct dissect *dx, struct session *s)
+{
+    const struct dissect *chain[SESSION_MAX_CARRIERS];
+    int n = 0;
+    for (const struct dissect *l = dx; l->parent && n < SESSION_MAX_CARRIERS; l = l->parent)
+        chain[n++] = l;
+    for (int i = n - 1; i >= 0; i--) {
+        const struct session *under = chain[i]->parent->session;
+        s->carried_by[s->ncarriers++] = (struct session_carrier){
+            chain[i]->carrier, chain[i]->carrier_id, under ? under->id : 0 };
+    }
 }
 
 struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
@@ -333,7 +421,9 @@ struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
     dx->session = session_new(id, dx->flow, ts);
     if (dx->session) {
         dx->ctx->stats.sessions++;
-        dx->sessions++;
+        for (struct dissect *l = dx; l; l = l->parent)
+            l->sessions++;
+        note_carriers(dx, dx->session);
         if (dx->ctx->record_events)
             session_events_enable(dx->session);
         if (dx->ctx->on_session_begin)
@@ -368,6 +458,13 @@ void dissect_session_end(struct dissect *dx, ts_us_t ts)
     s->incomplete = dx->closed && dx->incomplete;
     session_take_stats(s, dx->flow);
     add_transport_findings(s, dx->flow, s->end);
+    /* each layer that carries it adds what it knows (TLS: version, suite, decrypted) */
+    for (struct dissect *l = dx; l->parent; l = l->parent) {
+        const struct dissector *d = dissector_get((enum proto)l->carrier);
+        void *state = l->parent->state[l->carrier];
+        if (d && d->carried_end && state)
+            d->carried_end(state, l->parent, s);
+    }
     if (dx->ctx->on_session)
         dx->ctx->on_session(dx->ctx->app, dx, s);
     else

@@ -1,10 +1,16 @@
-/* dispatch: hands each direction's reassembled bytes to the dissector that owns them.
+/* dispatch: hands each direction's bytes to the dissector that owns them.
  *
- * Owns struct dissect, the per-connection dissection state: for each role direction the
- * protocol now receiving its bytes and the bytes it has not consumed yet (bounded by
- * buffer_cap), plus one state object per protocol. The first bytes of a stream are probed
- * against the registry; the probe may also correct client/server roles that were only guessed.
- * Protocol hand-offs (dissect_switch, dissector.h) happen at exact byte positions. */
+ * Owns struct dissect, the dissection state of one layer of a connection: for each role
+ * direction the protocol now receiving its bytes and the bytes it has not consumed yet (bounded
+ * by buffer_cap), plus one state object per protocol and the layer's open session. The first
+ * bytes of a stream are probed against the registry; at the bottom layer the probe may also
+ * correct client/server roles that were only guessed. Protocol hand-offs (dissect_switch,
+ * dissector.h) happen at exact byte positions.
+ *
+ * Layers: the bottom layer gets TCP's reassembled bytes. A dissector that carries other
+ * protocols (TLS carries its plaintext; an HTTP/2 stream carries a WebSocket) opens a layer
+ * above itself (dissect_layer_new, dissector.h) and feeds it the bytes it produces, exactly as
+ * TCP feeds the bottom one; sessions begun in a layer know the chain that carries them. */
 #ifndef UPSCOPE_DISPATCH_H
 #define UPSCOPE_DISPATCH_H
 
@@ -22,6 +28,7 @@ struct dispatch_stats {
     uint64_t buffer_bytes;            /* bytes allocated for buffers now */
     uint64_t gap_bytes[2];            /* stream bytes missing, by role direction */
     uint64_t sessions;                /* sessions started */
+    uint64_t layers;                  /* layers opened above connections (TLS, streams) */
 };
 
 struct dispatch_ctx {
@@ -47,11 +54,16 @@ struct dissect_side {
 
 struct dissect {
     struct dispatch_ctx *ctx;
-    struct flow *flow;
+    struct flow *flow;                /* the TCP connection at the bottom */
+    struct dissect *parent;           /* the layer below (NULL: the bottom, on TCP) */
+    uint8_t carrier;                  /* enum proto of the parent's dissector carrying this
+                                       * layer (PROTO_NONE at the bottom) */
+    uint32_t carrier_id;              /* which of its streams (HTTP/2 stream id), or 0 */
+    bool layer_midstream[2];          /* above the bottom: picked up without its start */
     struct dissect_side side[2];      /* by role direction */
     void *state[PROTO_COUNT];
     struct session *session;          /* the open session, if any */
-    uint32_t sessions;                /* sessions started on this connection */
+    uint32_t sessions;                /* sessions started in this layer and those above it */
     int delivering;                   /* direction inside data(), or -1 */
     bool closed;
     bool incomplete;                  /* the connection had not ended when it was closed */
@@ -66,7 +78,7 @@ void dispatch_conn_init(struct dispatch_ctx *ctx, struct dissect *dx, struct flo
 /* Frees buffers and dissector states (after dispatch_close). */
 void dispatch_conn_release(struct dissect *dx);
 
-/* Reassembly events for the key endpoint `side` of dx->flow. */
+/* Reassembly events for the key endpoint `side` of dx->flow (the bottom layer). */
 void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_us_t ts);
 void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts);
 void dispatch_fin(struct dissect *dx, int side, ts_us_t ts);

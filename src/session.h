@@ -97,6 +97,14 @@ struct session_part {
     void (*destroy)(void *data);
 };
 
+/* One layer that carries a session above TCP (TLS; an HTTP/2 stream), outermost first. */
+#define SESSION_MAX_CARRIERS 4
+struct session_carrier {
+    uint8_t proto;                     /* enum proto */
+    uint32_t stream;                   /* its stream id (HTTP/2), or 0 */
+    uint64_t session;                  /* the id of the session open in that layer, or 0 */
+};
+
 struct session_finding {
     enum finding_id id;
     int dir;                           /* DIR_C2S, DIR_S2C, or -1 for the connection */
@@ -127,6 +135,8 @@ struct session {
     bool incomplete;                   /* reported before its connection ended */
     struct http_head *request, *response;
     struct session_part parts[PROTO_COUNT];  /* each protocol's own part, by enum proto */
+    struct session_carrier carried_by[SESSION_MAX_CARRIERS];  /* outermost first */
+    uint8_t ncarriers;                 /* 0: directly on TCP */
     struct ndpi_info ndpi;
     struct session_events *events;     /* NULL unless the history is recorded */
     uint64_t ui_stamp;                 /* the store's version when it last changed (UI) */

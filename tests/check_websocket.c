@@ -691,6 +691,43 @@ START_TEST(json_keeps_nul_bytes)
 }
 END_TEST
 
+START_TEST(websocket_in_a_layer)
+{
+    /* a layer above the connection, as TLS opens for its plaintext: the same upgrade and
+     * frames are dissected there, and the session knows what carries it */
+    struct harness h;
+    harness_init(&h, false);
+    struct dissect *layer = dissect_layer_new(&h.dx, PROTO_TLS, 0, false);
+    ck_assert_ptr_nonnull(layer);
+    char buf[1024];
+    snprintf(buf, sizeof buf, request_fmt, "");
+    dissect_layer_data(layer, DIR_C2S, (const uint8_t *)buf, strlen(buf), ++h.ts);
+    snprintf(buf, sizeof buf, response_fmt, "");
+    dissect_layer_data(layer, DIR_S2C, (const uint8_t *)buf, strlen(buf), ++h.ts);
+    uint8_t f[64];
+    size_t n = build(f, 0x81, "hi", 2, true, 0);
+    dissect_layer_data(layer, DIR_C2S, f, n, ++h.ts);
+    n = build(f, 0x81, "there", 5, false, 0);
+    for (size_t i = 0; i < n; i++) /* one byte at a time: layers buffer like the bottom */
+        dissect_layer_data(layer, DIR_S2C, f + i, 1, ++h.ts);
+    dissect_layer_close(layer, ++h.ts, false);
+    ck_assert_int_eq(h.nsessions, 1);
+    struct session *s = h.sessions[0];
+    ck_assert_int_eq(s->transition, TRANSITION_WEBSOCKET);
+    ck_assert_int_eq(s->outcome, OUTCOME_SWITCHED);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_C2S][WSF_TEXT], 1);
+    ck_assert_uint_eq(ws_info_get(s)->frames[DIR_S2C][WSF_TEXT], 1);
+    ck_assert(ws_info_get(s)->accept_valid);
+    ck_assert_uint_eq(s->ncarriers, 1);
+    ck_assert_int_eq(s->carried_by[0].proto, PROTO_TLS);
+    ck_assert_uint_eq(h.dx.sessions, 1); /* the connection counts the layer's sessions */
+    dissect_layer_free(layer);
+    harness_close(&h);
+    ck_assert_int_eq(h.nsessions, 1); /* nothing at the bottom layer itself */
+    harness_free(&h);
+}
+END_TEST
+
 static Suite *websocket_suite(void)
 {
     Suite *s = suite_create("websocket");
@@ -721,6 +758,7 @@ static Suite *websocket_suite(void)
     tcase_add_test(tc, utf8_validator);
     tcase_add_test(tc, escaping);
     tcase_add_test(tc, json_keeps_nul_bytes);
+    tcase_add_test(tc, websocket_in_a_layer);
     suite_add_tcase(s, tc);
     return s;
 }
