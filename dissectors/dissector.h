@@ -34,6 +34,9 @@ struct text_out;
 struct detail_out;
 struct json_t;
 
+/* Whether a session's bytes were readable: sent in clear, decrypted, or not. */
+enum lock_state { LOCK_NONE, LOCK_OPEN, LOCK_CLOSED };
+
 /* When a checklist row can be judged at all. */
 enum check_need { NEED_REQUEST, NEED_REFUSAL, NEED_101, NEED_SPOKEN };
 
@@ -88,9 +91,13 @@ struct dissector {
     const struct check_row *checks;
     /* frames or records counted, for the session list */
     uint64_t (*volume)(const void *part);
+    /* for a protocol that encrypts: could upscope see inside? (the session list's lock) */
+    enum lock_state (*lock)(const void *part);
 
-    /* A session carried in a layer above this protocol ended: add to it what this layer
-     * knows (TLS: its version, suite, SNI, ALPN, whether it was decrypted). Optional. */
+    /* A session carried in a layer above this protocol begins or ends: add to it what this
+     * layer knows (TLS: its handshake on the ladder; its version, suite, SNI, ALPN, whether it
+     * was decrypted). Optional. */
+    void (*carried_begin)(void *state, struct dissect *dx, struct session *s);
     void (*carried_end)(void *state, struct dissect *dx, struct session *s);
 
     /* ---- for protocols reached through an HTTP/1.1 upgrade (all optional) ---- */
@@ -156,9 +163,20 @@ void dissect_layer_data(struct dissect *layer, enum dir dir, const uint8_t *p, s
 void dissect_layer_gap(struct dissect *layer, enum dir dir, uint64_t len, ts_us_t ts);
 void dissect_layer_fin(struct dissect *layer, enum dir dir, ts_us_t ts);
 
-/* The carrying stream ended (incomplete: before its natural end); the layer's sessions end. */
-void dissect_layer_close(struct dissect *layer, ts_us_t ts, bool incomplete);
+/* The carrying stream ended; the layer's sessions end (incomplete if the connection closed
+ * before its own end). */
+void dissect_layer_close(struct dissect *layer, ts_us_t ts);
 void dissect_layer_free(struct dissect *layer);
+
+/* The run-wide context of protocol p's module (TLS: the key log), or NULL. */
+void *dissect_module_ctx(const struct dissect *dx, enum proto p);
+
+/* The protocol that carries dx's layer (PROTO_NONE: TCP itself). */
+enum proto dissect_carrier(const struct dissect *dx);
+
+/* Asks that the connection be reported even if no session begins on it (the TLS dissector
+ * does when a key log was given and the connection could not be decrypted). */
+void dissect_want_report(struct dissect *dx);
 
 /* The flow this connection belongs to (addresses, ports, counters). Read only. */
 const struct flow *dissect_flow(const struct dissect *dx);

@@ -5,7 +5,9 @@
 
 Writes OUTDIR/<target>/<capture>-<n> for each target: the capture itself (pipeline), each TCP
 connection's bytes as a script of chunks (http1, and http2/tls/websocket past the handshake
-their prelude provides), its segments as records (reasm), and the TLS hello bodies (tls).
+their prelude provides), its segments as records (reasm), the TLS hello bodies (tls), the
+upgrades sealed as if they had run inside TLS (tls_decrypt), and key logs and pcapng files with
+secrets (keylog).
 Nothing here is committed: `make fuzz` and tests/fuzz_replay.sh make them when they run."""
 import os
 import struct
@@ -94,6 +96,19 @@ def tls_hellos(stream):
     return out
 
 
+def sealed_script(conn, flags):
+    """The connection's payload as fuzz_tls_decrypt records (both directions moved to their
+    application keys first): what ran in clear, as if it had run inside TLS."""
+    out = struct.pack("<BH", 0 | 3 << 1, 0) + struct.pack("<BH", 1 | 3 << 1, 0)
+    out += struct.pack("<BH", 0 | 3 << 1, 0) + struct.pack("<BH", 1 | 3 << 1, 0)
+    for p in conn["packets"]:
+        d = 0 if (p.src, p.sport) == conn["client"] else 1
+        for i in range(0, len(p.payload), 16384):
+            piece = b"\x17" + p.payload[i:i + 16384]
+            out += struct.pack("<BH", d, len(piece)) + piece
+    return bytes([flags]) + out
+
+
 def write(outdir, target, name, data):
     if not data or len(data) > MAX:
         return
@@ -110,6 +125,12 @@ def main():
         with open(path, "rb") as f:
             raw = f.read()
         write(outdir, "pipeline", base, raw)
+        keys = os.path.splitext(path)[0] + ".keys"
+        if os.path.exists(keys):
+            with open(keys, "rb") as f:
+                write(outdir, "keylog", base, b"\x00\x40" + f.read())
+        if path.endswith(".pcapng"):
+            write(outdir, "keylog", base + "-pcapng", b"\x01\x00" + raw)
         try:
             packets = pcapgen.read(path)
         except (AssertionError, struct.error):
@@ -122,6 +143,11 @@ def main():
             write(outdir, "http1", name, b"\x02" + whole)
             write(outdir, "reasm", name, records(conn))
             ends, stream = head_ends(conn)
+            h2 = stream[0].startswith(b"PRI * HTTP/2.0")
+            if h2 or b"upgrade" in stream[0][:ends[0]].lower():
+                for suite in (0, 3):
+                    write(outdir, "tls_decrypt", "%s-%d" % (name, suite),
+                          sealed_script(conn, suite | (0x10 if h2 else 0) | 0x08))
             if b"websocket" in stream[0][:ends[0]].lower():
                 write(outdir, "websocket", name, b"\xff\x00" + script(conn, ends))
                 write(outdir, "websocket", name + "-plain", b"\x80\x00" + script(conn, ends))

@@ -14,13 +14,14 @@ for prog in "$@"; do
     if [ -z "$(ls -A "$corpus")" ]; then
         seeds=$(mktemp -d)
         python3 "$src/fuzz/make-seeds.py" "$seeds" "$src"/captures/*.pcap \
-            "$src"/captures/corpus/*.pcap* "$src"/captures/*/*.pcap 2>/dev/null
+            "$src"/captures/corpus/*.pcap* "$src"/captures/*/*.pcap "$src"/captures/*/*.pcapng \
+            2>/dev/null
         cp "$seeds/$name"/* "$corpus"/ 2>/dev/null
         rm -rf "$seeds"
     fi
     cp "$src/tests/fuzz-regressions/$name"/* "$corpus"/ 2>/dev/null
     dict="$src/fuzz/$name.dict"
-    [ "$name" = pipeline ] && dict=""
+    [ -f "$dict" ] || dict=""
     echo "== $name: $seconds s, $(ls "$corpus" | wc -l) inputs in the corpus"
     "$prog" "$corpus" ${dict:+-dict="$dict"} -max_total_time="$seconds" -max_len=65536 \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=fuzz-artifacts/"$name"- \

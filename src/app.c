@@ -6,7 +6,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "pcapng_secrets.h"
 #include "privdrop.h"
+#include "tls_keylog.h"
 #include "stats.h"
 #include "ui/ui.h"
 
@@ -46,6 +48,44 @@ static bool open_input(struct app *a)
     if (!ok)
         fprintf(stderr, "upscope: %s\n", a->cap.err);
     return ok;
+}
+
+/* ---- TLS key logs: opened with the input, before -Z drops privileges ---- */
+
+static void add_secrets(void *user, const char *text, size_t n)
+{
+    struct app *a = user;
+    char name[600];
+    snprintf(name, sizeof name, "%s: decryption secrets", a->cap.source);
+    tls_keylog_add_text(a->keylog, name, text, n);
+}
+
+static bool open_keylogs(struct app *a)
+{
+    const struct options *o = a->opt;
+    char err[600];
+    size_t blocks = 0;
+    a->keylog = tls_keylog_new(stderr);
+    if (!a->keylog) {
+        fprintf(stderr, "upscope: out of memory\n");
+        return false;
+    }
+    for (unsigned i = 0; i < o->nkeylogs; i++) {
+        if (!tls_keylog_add_file(a->keylog, o->keylog[i], err, sizeof err)) {
+            fprintf(stderr, "upscope: --keylog: %s\n", err);
+            return false;
+        }
+    }
+    /* a pcapng file may carry its own keys (Decryption Secrets Blocks); standard input
+     * cannot be read twice */
+    if (o->read_file && strcmp(o->read_file, "-") != 0 &&
+        !pcapng_secrets(o->read_file, add_secrets, a, &blocks, err, sizeof err))
+        fprintf(stderr, "upscope: warning: %s\n", err);
+    if (!o->nkeylogs && !blocks) {
+        tls_keylog_free(a->keylog); /* nothing to decrypt with */
+        a->keylog = NULL;
+    }
+    return true;
 }
 
 /* ---- where sessions go ---- */
@@ -215,6 +255,7 @@ static bool start(struct app *a)
         return false;
     struct worker_config wc = o->worker;
     wc.record_events = a->ui;
+    wc.module_ctx[PROTO_TLS] = a->keylog;
     struct worker_sink sink = { a, on_session_begin, on_session, next_session_id };
     if (!worker_init(&a->worker, &wc, a->cap.dlt, &sink)) {
         fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");
@@ -262,6 +303,11 @@ int app_run(struct app *a, const struct options *o)
     a->status = EXIT_OK;
     if (!open_input(a))
         return EXIT_FATAL;
+    if (!open_keylogs(a)) {
+        capture_close(&a->cap);
+        tls_keylog_free(a->keylog);
+        return EXIT_FATAL;
+    }
     bool started = start(a);
     if (started)
         run(a);
@@ -273,12 +319,13 @@ int app_run(struct app *a, const struct options *o)
         a->status = EXIT_FATAL;
     }
     if (started && o->stats)
-        stats_print(stderr, &a->worker, &a->cap, a->ui ? &a->store : NULL);
+        stats_print(stderr, &a->worker, &a->cap, a->ui ? &a->store : NULL, a->keylog);
     if (started && a->cap.live)
         print_live_counts(a);
     worker_free(&a->worker);
     capture_close(&a->cap);
     export_free(a->export);
+    tls_keylog_free(a->keylog);
     if (a->ui)
         store_destroy(&a->store);
     if (!output_close(&a->output, started) && a->status == EXIT_OK)

@@ -36,12 +36,15 @@ struct app_status {
     bool input_done;             /* the file was read to its end, or capture stopped */
 };
 
+struct tls_keylog;
+
 struct app {
     const struct options *opt;
     struct capture cap;
     struct worker worker;
     struct output output;
     struct export *export;       /* NULL unless -w or the UI */
+    struct tls_keylog *keylog;   /* --keylog files and pcapng secrets; NULL if none */
     bool ui;
     struct store store;          /* valid when ui */
     struct app_status status_bar;

@@ -36,6 +36,23 @@ const struct flow *dissect_flow(const struct dissect *dx)
     return dx->flow;
 }
 
+void *dissect_module_ctx(const struct dissect *dx, enum proto p)
+{
+    return p < PROTO_COUNT ? dx->ctx->module_ctx[p] : NULL;
+}
+
+enum proto dissect_carrier(const struct dissect *dx)
+{
+    return (enum proto)dx->carrier;
+}
+
+void dissect_want_report(struct dissect *dx)
+{
+    while (dx->parent)
+        dx = dx->parent;
+    dx->report_wanted = true;
+}
+
 size_t dissect_pending(const struct dissect *dx, enum dir dir)
 {
     return dx->side[dir].len;
@@ -219,14 +236,29 @@ static void swap_roles(struct dissect *dx)
     dx->ctx->stats.role_corrections++;
 }
 
-/* No protocol matched these first bytes: a stream picked up mid-way tries again at its next
- * few segments; any other is not inspected. */
+/* No protocol matched these first bytes. A server may speak first (RFC 9113 §3.4: HTTP/2's
+ * SETTINGS before the client's preface): while the other direction is undecided, its bytes
+ * are kept, up to the probe limit, for whatever protocol the other side turns out to speak.
+ * A stream picked up mid-way tries again at its next few segments; any other is not
+ * inspected, and a direction waiting on it gives up too. */
 static void probe_failed(struct dissect *dx, enum dir dir)
 {
-    struct dissect_side *s = &dx->side[dir];
+    struct dissect_side *s = &dx->side[dir], *o = &dx->side[!dir];
+    if (o->proto == PROTO_UNKNOWN && !dissect_midstream(dx, dir) &&
+        s->len < dx->ctx->probe_limit) {
+        s->waiting = true;
+        return;
+    }
     buf_drop(s);
-    if (!(dissect_midstream(dx, dir) && ++s->probes < MIDSTREAM_PROBES))
-        s->proto = PROTO_NONE;
+    if (dissect_midstream(dx, dir) && ++s->probes < MIDSTREAM_PROBES)
+        return;
+    s->proto = PROTO_NONE;
+    s->waiting = false;
+    if (o->proto == PROTO_UNKNOWN && o->waiting) { /* it waited on this side: no more */
+        buf_drop(o);
+        o->proto = PROTO_NONE;
+        o->waiting = false;
+    }
 }
 
 /* dir's protocol is unknown: buffer its first bytes until a probe decides. */
@@ -237,6 +269,8 @@ static void probe_and_feed(struct dissect *dx, enum dir dir, const uint8_t *p, s
     size_t room = dx->ctx->probe_limit > s->len ? dx->ctx->probe_limit - s->len : 0;
     size_t took = buf_append(dx, s, p, n < room ? n : room);
     enum dir sender = dir;
+    if (s->waiting && took == n && s->len < dx->ctx->probe_limit)
+        return; /* keeps waiting for the other side to speak */
     enum proto pr = dissector_probe(s->buf, s->len, dissect_midstream(dx, dir), &sender);
     if (pr == PROTO_UNKNOWN && s->len < dx->ctx->probe_limit)
         return;
@@ -286,6 +320,7 @@ static void layer_gap(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts
         return;
     struct dissect_side *s = &dx->side[dir];
     uint64_t lost = len + s->len;
+    s->layer_gaps++;
     dx->ctx->stats.gap_bytes[dir] += len;
     buf_drop(s);
     if (s->proto == PROTO_UNKNOWN) {
@@ -380,9 +415,9 @@ void dissect_layer_fin(struct dissect *layer, enum dir dir, ts_us_t ts)
     layer_fin(layer, dir, ts);
 }
 
-void dissect_layer_close(struct dissect *layer, ts_us_t ts, bool incomplete)
+void dissect_layer_close(struct dissect *layer, ts_us_t ts)
 {
-    dispatch_close(layer, ts, incomplete);
+    dispatch_close(layer, ts, layer->parent->closed && layer->parent->incomplete);
 }
 
 void dissect_layer_free(struct dissect *layer)
@@ -426,20 +461,34 @@ struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
         note_carriers(dx, dx->session);
         if (dx->ctx->record_events)
             session_events_enable(dx->session);
+        for (struct dissect *l = dx; l->parent; l = l->parent) { /* outermost last: fine, the
+                                                                  * ladder shows one carrier */
+            const struct dissector *d = dissector_get((enum proto)l->carrier);
+            void *state = l->parent->state[l->carrier];
+            if (d && d->carried_begin && state)
+                d->carried_begin(state, l->parent, dx->session);
+        }
         if (dx->ctx->on_session_begin)
             dx->ctx->on_session_begin(dx->ctx->app, dx, dx->session);
     }
     return dx->session;
 }
 
-/* What the transport saw, as findings: holes and retransmissions with other bytes. */
-static void add_transport_findings(struct session *s, const struct flow *f, ts_us_t ts)
+/* What the transport saw, as findings: holes and retransmissions with other bytes; above the
+ * bottom, the holes each carrying layer left too. */
+static void add_transport_findings(struct session *s, const struct dissect *dx, ts_us_t ts)
 {
+    const struct flow *f = dx->flow;
     for (int d = 0; d < 2; d++) {
         const struct reasm_dir *r = &f->stream[flow_side_of_dir(f, (enum dir)d)];
         if (r->gaps)
             session_finding(s, F_STREAM_GAP, d, ts, "%u gap(s) in the %s's stream; dissection "
                             "resynchronised after each", r->gaps, dir_name(d));
+        for (const struct dissect *l = dx; l->parent; l = l->parent)
+            if (l->side[d].layer_gaps)
+                session_finding(s, F_STREAM_GAP, d, ts, "%u gap(s) in the %s's stream inside "
+                                "%s; dissection resynchronised after each", l->side[d].layer_gaps,
+                                dir_name(d), proto_name((enum proto)l->carrier));
         if (r->conflicts)
             session_finding(s, F_TCP_OVERLAP_CONFLICT, d, ts, "%u retransmission(s) carried "
                             "bytes different from the first copy; the first copy was used",
@@ -457,7 +506,7 @@ void dissect_session_end(struct dissect *dx, ts_us_t ts)
         s->end = ts;
     s->incomplete = dx->closed && dx->incomplete;
     session_take_stats(s, dx->flow);
-    add_transport_findings(s, dx->flow, s->end);
+    add_transport_findings(s, dx, s->end);
     /* each layer that carries it adds what it knows (TLS: version, suite, decrypted) */
     for (struct dissect *l = dx; l->parent; l = l->parent) {
         const struct dissector *d = dissector_get((enum proto)l->carrier);

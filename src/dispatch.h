@@ -40,6 +40,8 @@ struct dispatch_ctx {
     void (*on_session_begin)(void *app, struct dissect *dx, struct session *s);
     uint64_t (*next_session_id)(void *app);
     bool record_events;               /* sessions keep their event history (for the UI) */
+    void *module_ctx[PROTO_COUNT];    /* each protocol module's run-wide context (TLS: the key
+                                       * log), or NULL */
     struct dispatch_stats stats;
 };
 
@@ -48,8 +50,11 @@ struct dissect_side {
     bool kick;                        /* buffered bytes await a new protocol */
     bool resync;                      /* a gap hit while still probing */
     uint8_t probes;                   /* mid-stream probe attempts made */
+    bool waiting;                     /* matched no probe: kept until the other side speaks */
     uint8_t *buf;                     /* unconsumed bytes */
     uint32_t len, cap;
+    uint32_t layer_gaps;              /* above the bottom: holes the carrier left (a TLS
+                                       * record that did not open) */
 };
 
 struct dissect {
@@ -67,6 +72,8 @@ struct dissect {
     int delivering;                   /* direction inside data(), or -1 */
     bool closed;
     bool incomplete;                  /* the connection had not ended when it was closed */
+    bool report_wanted;               /* a dissector asks that the connection be reported
+                                       * even if no session began (bottom layer) */
 };
 
 void dispatch_init(struct dispatch_ctx *ctx, uint32_t buffer_cap, uint32_t probe_limit,

@@ -140,6 +140,8 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
       "client asks for TLS with OPTIONS * (the mandatory-upgrade form)") \
     X(TLS_UPGRADE_OFFERED_BY_SERVER, INFO, "RFC 2817 §4.1", \
       "server advertises an upgrade to TLS on an ordinary response") \
+    X(TLS_RECORD_AUTH_FAILED, WARNING, "RFC 8446 §5.2, RFC 5246 §6.2.3", \
+      "a TLS record did not authenticate with the logged keys (a wrong key, or corruption)") \
     X(STREAM_GAP, INFO, "-", \
       "bytes missing from the capture; the stream was resynchronised") \
     X(TCP_OVERLAP_CONFLICT, WARNING, "RFC 9293 §3.10.7.4", \

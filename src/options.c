@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "findings.h"
+#include "tls_session.h"
 
 enum {
     OPT_STATS = 256,
@@ -26,6 +27,7 @@ enum {
     OPT_REORDER_PACKETS,
     OPT_REORDER_TIME,
     OPT_SPOOL_MAX,
+    OPT_KEYLOG,
 };
 
 static const char usage_text[] =
@@ -43,6 +45,8 @@ static const char usage_text[] =
     "  -B KIB               kernel capture buffer size in KiB\n"
     "  -c COUNT             stop after COUNT packets\n"
     "  -Z USER              drop root privileges to USER once the capture is open\n"
+    "      --keylog=FILE    decrypt TLS with the secrets of an NSS key log (what SSLKEYLOGFILE\n"
+    "                       writes); may be repeated; re-read as it grows\n"
     "  filter               a BPF filter expression, as with tcpdump\n"
     "\n"
     "Output:\n"
@@ -50,8 +54,9 @@ static const char usage_text[] =
     "  -N, --no-ui          no UI: print each session's summary as it completes\n"
     "  -j FILE              write NDJSON reports, one line per session ('-' for stdout)\n"
     "  -w FILE              write the packets of the reported sessions' connections (pcap)\n"
-    "      --only=LIST      report only these sessions: websocket, h2c, tls (any of), and\n"
-    "                       findings, errors, switched (all of), comma-separated\n"
+    "      --only=LIST      report only these sessions: websocket, h2c, tls, h2 (any of),\n"
+    "                       and findings, errors, switched, decrypted (all of),\n"
+    "                       comma-separated\n"
     "  -q, --quiet          no per-session summary\n"
     "      --all            report every TCP connection that carried data, not only\n"
     "                       upgrade attempts (with nDPI's protocol, TLS SNI/ALPN)\n"
@@ -100,6 +105,7 @@ static const struct option long_opts[] = {
     { "reorder-packets", required_argument, NULL, OPT_REORDER_PACKETS },
     { "reorder-time", required_argument, NULL, OPT_REORDER_TIME },
     { "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
+    { "keylog", required_argument, NULL, OPT_KEYLOG },
     { NULL, 0, NULL, 0 },
 };
 
@@ -139,9 +145,11 @@ static bool parse_only(struct only *only, const char *arg)
             only->errors = true;
         } else if (strcmp(w, "switched") == 0) {
             only->switched = true;
+        } else if (strcmp(w, "decrypted") == 0) {
+            only->decrypted = true;
         } else {
-            fprintf(stderr, "upscope: --only: '%s' is none of websocket, h2c, tls, findings, "
-                            "errors, switched\n", w);
+            fprintf(stderr, "upscope: --only: '%s' is none of websocket, h2c, tls, h2, findings, "
+                            "errors, switched, decrypted\n", w);
             ok = false;
         }
     }
@@ -160,6 +168,11 @@ bool options_chosen(const struct options *o, const struct session *s)
         return false;
     if (on->errors && s->severity_count[SEV_ERROR] == 0)
         return false;
+    if (on->decrypted) {
+        const struct tls_info *t = tls_info_get(s);
+        if (!t || !t->decrypted)
+            return false;
+    }
     return !on->switched || s->outcome == OUTCOME_SWITCHED;
 }
 
@@ -254,6 +267,13 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case OPT_REORDER_PACKETS:
         if (!parse_number("--reorder-packets", arg, 0, 1u << 20, &v)) return false;
         o->worker.reasm.reorder_packets = (uint32_t)v; return true;
+    case OPT_KEYLOG:
+        if (o->nkeylogs == OPTIONS_MAX_KEYLOGS) {
+            fprintf(stderr, "upscope: --keylog: at most %d files\n", OPTIONS_MAX_KEYLOGS);
+            return false;
+        }
+        o->keylog[o->nkeylogs++] = arg;
+        return true;
     case OPT_SPOOL_MAX:
         if (!parse_number("--spool-max", arg, 1, 1u << 24, &v)) return false;
         o->spool_max = v << 20; return true;

@@ -18,8 +18,10 @@ struct only {
     bool any;                    /* --only was given */
     bool transition[TRANSITION_COUNT];
     bool transitions_listed;
-    bool findings, errors, switched;
+    bool findings, errors, switched, decrypted;
 };
+
+#define OPTIONS_MAX_KEYLOGS 16
 
 struct options {
     const char *read_file;       /* -r */
@@ -36,6 +38,8 @@ struct options {
     bool ui;                     /* --ui */
     bool no_ui;                  /* -N, --no-ui */
     const char *user;            /* -Z: drop root privileges to this user */
+    const char *keylog[OPTIONS_MAX_KEYLOGS];  /* --keylog: NSS key log files */
+    unsigned nkeylogs;
     uint32_t max_sessions;       /* --max-sessions: sessions the UI keeps */
     uint64_t spool_max;          /* --spool-max: bytes of packets kept for the UI and --only */
     int fail_on;                 /* --fail-on: exit 3 at this severity or worse; -1 off */

@@ -77,6 +77,22 @@ static json_t *head_json(const struct http_head *h)
     return o;
 }
 
+/* What carries the session above TCP, outermost first (empty: TCP itself). */
+static json_t *carriers_json(const struct session *s)
+{
+    json_t *a = json_array();
+    for (uint8_t i = 0; i < s->ncarriers; i++) {
+        const struct session_carrier *c = &s->carried_by[i];
+        json_t *o = json_pack("{s:s}", "protocol", proto_name((enum proto)c->proto));
+        if (c->stream)
+            json_object_set_new(o, "stream", json_integer(c->stream));
+        json_object_set_new(o, "session", c->session ? json_integer((json_int_t)c->session)
+                                                     : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 /* Each protocol's part under its module's key, in registry order (null when absent). */
 static void add_parts(json_t *o, const struct session *s)
 {
@@ -145,6 +161,7 @@ static json_t *session_json(const struct session *s)
     json_object_set_new(o, "transition", json_string(transition_name(s->transition)));
     json_object_set_new(o, "outcome", json_string(outcome_name(s->outcome)));
     json_object_set_new(o, "incomplete", json_boolean(s->incomplete));
+    json_object_set_new(o, "carried_by", carriers_json(s));
     json_object_set_new(o, "request", head_json(s->request));
     json_object_set_new(o, "response", head_json(s->response));
     add_parts(o, s);

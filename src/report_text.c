@@ -174,8 +174,7 @@ void report_text_session(FILE *out, const struct session *s, bool color)
     struct text_out pr = { out, color };
     print_title(&pr, s);
     print_request(&pr, s);
-    bool spoke = s->outcome == OUTCOME_SWITCHED || s->outcome == OUTCOME_UNSOLICITED ||
-                 s->outcome == OUTCOME_MIDSTREAM || s->outcome == OUTCOME_PRIOR_KNOWLEDGE;
+    bool spoke = session_spoke(s);
     for (int p = 0; p < PROTO_COUNT; p++) { /* each protocol's part, in registry order */
         const struct dissector *d = dissector_get((enum proto)p);
         const void *part = session_part_get(s, (enum proto)p);

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 static const char *const transition_names[TRANSITION_COUNT] = {
-    "none", "websocket", "h2c", "tls",
+    "none", "websocket", "h2c", "tls", "h2",
 };
 
 static const char *const outcome_names[OUTCOME_COUNT] = {
@@ -22,6 +22,7 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
     [OUTCOME_PRIOR_KNOWLEDGE] = "prior_knowledge",
     [OUTCOME_OFFERED] = "offered",
     [OUTCOME_NONE] = "none",
+    [OUTCOME_ALPN] = "alpn",
 };
 
 const char *transition_name(enum transition t)
@@ -274,6 +275,13 @@ bool session_has_finding(const struct session *s, enum finding_id id)
         if (s->findings[i].id == id)
             return true;
     return false;
+}
+
+bool session_spoke(const struct session *s)
+{
+    return s->outcome == OUTCOME_SWITCHED || s->outcome == OUTCOME_UNSOLICITED ||
+           s->outcome == OUTCOME_MIDSTREAM || s->outcome == OUTCOME_PRIOR_KNOWLEDGE ||
+           s->outcome == OUTCOME_ALPN;
 }
 
 int session_worst(const struct session *s)

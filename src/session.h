@@ -21,6 +21,7 @@
 
 /* The protocol switched to, or asked for (NDJSON "transition"). */
 enum transition { TRANSITION_NONE, TRANSITION_WEBSOCKET, TRANSITION_H2C, TRANSITION_TLS,
+                  TRANSITION_H2,            /* HTTP/2 over TLS, chosen by ALPN */
                   TRANSITION_COUNT };
 
 /* NDJSON "outcome". Values are a contract: add, never rename. */
@@ -34,6 +35,7 @@ enum outcome {
     OUTCOME_PRIOR_KNOWLEDGE,  /* HTTP/2 preface with no upgrade */
     OUTCOME_OFFERED,          /* a server advertised Upgrade on an ordinary response */
     OUTCOME_NONE,             /* --all: a connection that attempted no switch */
+    OUTCOME_ALPN,             /* the protocol was chosen by TLS ALPN (h2) */
     OUTCOME_COUNT
 };
 
@@ -191,6 +193,9 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
 
 /* True if the session has a finding with this id (any direction). */
 bool session_has_finding(const struct session *s, enum finding_id id);
+
+/* Was the new protocol spoken (so its frames can be counted and judged)? */
+bool session_spoke(const struct session *s);
 
 /* Worst severity found, or -1 if none. */
 int session_worst(const struct session *s);

@@ -3,6 +3,8 @@
 
 #include <inttypes.h>
 
+#include "tls_keylog.h"
+
 static void line(FILE *out, const char *name, uint64_t v)
 {
     fprintf(out, "  %-34s %" PRIu64 "\n", name, v);
@@ -65,6 +67,7 @@ static void print_reasm(FILE *out, const struct worker *w)
     line(out, "dissect.buffer_overflows", w->dispatch.stats.buffer_overflows);
     line(out, "dissect.role_corrections", w->dispatch.stats.role_corrections);
     line(out, "dissect.sessions", w->dispatch.stats.sessions);
+    line(out, "dissect.layers", w->dispatch.stats.layers);
     if (w->classify) {
         const struct classify_stats *c = classify_stats(w->classify);
         line(out, "ndpi.flows", c->flows);
@@ -88,8 +91,19 @@ static void print_export(FILE *out, const struct export *ex)
     line(out, "export.only_bytes_lost", e.only_bytes_lost);
 }
 
+static void print_keylog(FILE *out, const struct tls_keylog *kl)
+{
+    const struct tls_keylog_stats *k = tls_keylog_stats(kl);
+    line(out, "tls.keylog_lines", k->lines);
+    line(out, "tls.keylog_secrets", k->secrets);
+    line(out, "tls.keylog_skipped", k->skipped);
+    line(out, "tls.keylog_bad_lines", k->bad_lines);
+    line(out, "tls.keylog_lookups", k->lookups);
+    line(out, "tls.keylog_misses", k->misses);
+}
+
 void stats_print(FILE *out, const struct worker *w, struct capture *cap,
-                 const struct store *st)
+                 const struct store *st, const struct tls_keylog *kl)
 {
     fprintf(out, "upscope statistics:\n");
     line(out, "packets", w->count.packets);
@@ -100,6 +114,8 @@ void stats_print(FILE *out, const struct worker *w, struct capture *cap,
     print_reasm(out, w);
     if (w->export)
         print_export(out, w->export);
+    if (kl)
+        print_keylog(out, kl);
     if (st) {
         line(out, "ui.sessions_evicted", st->evicted);
         line(out, "ui.sessions_untracked", st->untracked);

@@ -15,6 +15,7 @@
 
 void worker_config_defaults(struct worker_config *cfg)
 {
+    memset(cfg, 0, sizeof *cfg);
     cfg->max_flows = 500000;
     cfg->idle_timeout = 300 * SEC_US;
     cfg->closed_timeout = 10 * SEC_US;
@@ -78,8 +79,9 @@ static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts, bool incom
     if (c) {
         if (w->classify)
             classify_finish(w->classify, &c->cf);
-        if (w->cfg.report_all && c->dx.sessions == 0) {
-            /* --all: a connection that tried no switch is reported too */
+        if ((w->cfg.report_all || c->dx.report_wanted) && c->dx.sessions == 0) {
+            /* --all: a connection that tried no switch is reported too (and one a dissector
+             * wants told about: TLS not decrypted although a key log was given) */
             struct session *s = dissect_session_begin(&c->dx, f->first_ts);
             if (s)
                 s->outcome = OUTCOME_NONE;
@@ -149,6 +151,7 @@ bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
     w->dispatch.on_session_begin = on_session_begin;
     w->dispatch.next_session_id = next_session_id;
     w->dispatch.record_events = cfg->record_events;
+    memcpy(w->dispatch.module_ctx, cfg->module_ctx, sizeof w->dispatch.module_ctx);
     return flow_table_init(&w->flows, cfg->max_flows, cfg->idle_timeout, cfg->closed_timeout,
                            on_flow_end, w);
 }

@@ -28,6 +28,8 @@ struct worker_config {
     uint32_t ndpi_packets;         /* packets fed to nDPI per connection at most (0: no nDPI) */
     bool report_all;               /* --all: a session for every connection with payload */
     bool record_events;            /* sessions keep their event history (the UI) */
+    void *module_ctx[PROTO_COUNT]; /* the protocol modules' run-wide contexts (TLS: the key
+                                    * log), handed to the dispatcher */
 };
 
 struct worker_counters {

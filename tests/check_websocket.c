@@ -710,7 +710,7 @@ START_TEST(websocket_in_a_layer)
     n = build(f, 0x81, "there", 5, false, 0);
     for (size_t i = 0; i < n; i++) /* one byte at a time: layers buffer like the bottom */
         dissect_layer_data(layer, DIR_S2C, f + i, 1, ++h.ts);
-    dissect_layer_close(layer, ++h.ts, false);
+    dissect_layer_close(layer, ++h.ts);
     ck_assert_int_eq(h.nsessions, 1);
     struct session *s = h.sessions[0];
     ck_assert_int_eq(s->transition, TRANSITION_WEBSOCKET);

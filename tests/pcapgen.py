@@ -17,6 +17,10 @@ packet is changed or made (upscope does not check them; tshark reads them either
                                      close), each its own connection and client address; OUT
                                      may be - (standard output); RATE paces the writing at that
                                      many sessions per second of wall-clock time
+  pcapgen.py drop IN OUT N           IN without its packet number N (1-based): a hole
+  pcapgen.py from IN OUT N           IN from its packet number N on: a capture that began late
+  pcapgen.py flip IN OUT N           IN with the last byte of packet N's TCP payload inverted:
+                                     corruption on the wire (the TCP checksum is left wrong)
   pcapgen.py keystrokes IN OUT       IN, then a connection whose bytes are UI commands ("s",
                                      a file name, Enter; "e", ...): what a hostile capture
                                      piped into `upscope --ui -r -` would type
@@ -285,6 +289,18 @@ def main(argv):
         write(argv[3], inject_fin(read(argv[2])))
     elif cmd == "interleave":
         write(argv[2], interleave(argv[3:]))
+    elif cmd == "drop":
+        packets = read(argv[2])
+        n = int(argv[4])
+        write(argv[3], packets[:n - 1] + packets[n:])
+    elif cmd == "flip":
+        packets = read(argv[2])
+        p = packets[int(argv[4]) - 1]
+        end = 14 + struct.unpack(">H", p.frame[16:18])[0]  # the IP packet's end
+        p.frame = p.frame[:end - 1] + bytes([p.frame[end - 1] ^ 0xff]) + p.frame[end:]
+        write(argv[3], packets)
+    elif cmd == "from":
+        write(argv[3], read(argv[2])[int(argv[4]) - 1:])
     elif cmd == "many-ws":
         n = int(argv[2])
         rate = float(argv[4]) if len(argv) > 4 else None

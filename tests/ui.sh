@@ -20,10 +20,12 @@ wait_for() {
 }
 
 # the UI on a capture, in a 120x40 UTF-8 terminal (TERM as tmux sets it: its keys match)
-start_ui() { # FILE: a new tmux session each time
+start_ui() { # FILE [OPTION...]: a new tmux session each time
     S="ui$((${S#ui} + 1))"
+    local file=$1
+    shift
     tm new-session -d -s "$S" -x 120 -y 40 \
-        "cd '$TMP' && env LANG=C.UTF-8 '$UPSCOPE' --ui -r '$1'; echo EXITED \$?; sleep 600"
+        "cd '$TMP' && env LANG=C.UTF-8 '$UPSCOPE' --ui $* -r '$file'; echo EXITED \$?; sleep 600"
 }
 
 keys() { tm send-keys -t "$S" "$@"; sleep 0.3; }
@@ -61,7 +63,7 @@ keys / ; keys BSpace BSpace BSpace BSpace BSpace Enter
 check "an empty filter shows all again" wait_for "sessions $total"
 keys f f f
 check "quick filter TLS" wait_for "quick: TLS"
-check_eq "only TLS rows left" "1" "$(pane | grep -cE ' TLS +switched')"
+check_eq "only TLS rows left, locked (no key log)" "1" "$(pane | grep -cE ' TLS🔒 +switched')"
 keys f f f
 check "quick filter back to all" wait_for "Quick filter: all"
 
@@ -91,7 +93,8 @@ status_last() { # the status bar (past the save message) on the last line
 check "after a resize to 80x24 the status bar is on the last line" status_last
 pane >"$TMP/pane"
 check_contains "and the headings are there" "$TMP/pane" "Client"
-check_eq "nothing wider than 80 columns" 0 "$(awk 'length > 80' "$TMP/pane" | wc -l)"
+check_eq "nothing wider than 80 columns" yes \
+    "$([ "$(LANG=C.UTF-8 wc -L <"$TMP/pane")" -le 80 ] && echo yes)"
 
 keys '?'
 check "? opens the help" wait_for "save the selected (or all shown) sessions' packets"
@@ -148,6 +151,25 @@ check "piped capture: q from the terminal quits" wait_for "EXITED 0"
 
 # responsiveness under load: 10,000 WebSocket sessions arriving at 1,000 a second; every key
 # press is answered within UI_KEY_MS (100 ms on a release build; sanitizer builds are slower)
+# inside TLS: the lock at a glance, open where the key log decrypted it, closed where not
+tls="$CAPTURES/tls"
+start_ui "$tls/browser-wss.pcap" --all --keylog "'$tls/browser-wss.keys'"
+check "TLS: the list appears" wait_for "[end of file]"
+check_contains_pane "TLS: the decrypted WebSocket, lock open" "WS🔓  switched"
+check_eq "TLS: the other two connections decrypted too (no upgrade in them)" 2 \
+    "$(pane | grep -c 'TLS🔓 none')"
+keys /; keys encrypted Enter
+check "TLS: the filter 'encrypted' finds none of them" wait_for "shown: 0"
+keys q
+check "TLS: q quits" wait_for "EXITED 0"
+start_ui "$tls/browser-wss.pcap" --all
+check "TLS without a key log: the list appears" wait_for "[end of file]"
+check_eq "TLS without a key log: every connection locked" 3 "$(pane | grep -c 'TLS🔒 none')"
+keys /; keys encrypted Enter
+check "TLS without a key log: the filter 'encrypted' finds all three" wait_for "shown: 3"
+keys q
+wait_for "EXITED 0" >/dev/null
+
 limit=${UI_KEY_MS:-100}
 S="ui$((${S#ui} + 1))"
 tm new-session -d -s "$S" -x 120 -y 40 "$PY '$top_srcdir/tests/pcapgen.py' many-ws 10000 - 1000 \

@@ -659,7 +659,12 @@ static void *h2_create(struct dissect *dx)
     } else if (!s || s->transition != TRANSITION_H2C) {
         ts_us_t ts = dissect_flow(dx)->last_ts;
         s = dissect_session_begin(dx, ts);
-        if (s) {
+        if (s && dissect_carrier(dx) == PROTO_TLS) {
+            /* inside TLS, HTTP/2 is what ALPN chose (RFC 9113 §3.2): no upgrade expected */
+            s->outcome = OUTCOME_ALPN;
+            s->transition = TRANSITION_H2;
+            h2_info_of(s);
+        } else if (s) {
             s->outcome = OUTCOME_PRIOR_KNOWLEDGE;
             s->transition = TRANSITION_H2C;
             h2_info_of(s);

@@ -12,6 +12,7 @@ void tls_report_text(const struct text_out *o, const struct session *s, const vo
                      bool spoke);
 void tls_report_detail(struct detail_out *o, const struct session *s, const void *part);
 uint64_t tls_report_volume(const void *part);
+enum lock_state tls_report_lock(const void *part);
 extern const struct check_row tls_checks[];
 
 #endif

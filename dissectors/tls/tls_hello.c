@@ -6,7 +6,8 @@
 
 #include "cursor.h"
 
-enum { EXT_SERVER_NAME = 0, EXT_ALPN = 16, EXT_SUPPORTED_VERSIONS = 43 };
+enum { EXT_SERVER_NAME = 0, EXT_ALPN = 16, EXT_ENCRYPT_THEN_MAC = 22, EXT_PRE_SHARED_KEY = 41,
+       EXT_EARLY_DATA = 42, EXT_SUPPORTED_VERSIONS = 43 };
 
 /* RFC 8446 §4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
 static const uint8_t hrr_random[32] = {
@@ -116,8 +117,25 @@ static bool parse_extensions(struct cursor *c, struct tls_hello *h, bool client)
             ext_alpn(e, h);
         else if (type == EXT_SUPPORTED_VERSIONS)
             ext_versions(e, h, client);
+        else if (type == EXT_EARLY_DATA)
+            h->early_data = true;
+        else if (type == EXT_PRE_SHARED_KEY)
+            h->psk = true;
+        else if (type == EXT_ENCRYPT_THEN_MAC)
+            h->encrypt_then_mac = true;
     }
     return !exts.bad;
+}
+
+bool tls_encrypted_extensions_alpn(const uint8_t *body, size_t n, char alpn[64])
+{
+    struct tls_hello h;
+    memset(&h, 0, sizeof h);
+    struct cursor c = cursor_make(body, n);
+    if (!parse_extensions(&c, &h, false) || h.nalpn == 0)
+        return false;
+    memcpy(alpn, h.alpn[0], 64);
+    return true;
 }
 
 bool tls_hello_parse(uint8_t msg_type, const uint8_t *body, size_t n, struct tls_hello *out)
@@ -130,13 +148,15 @@ bool tls_hello_parse(uint8_t msg_type, const uint8_t *body, size_t n, struct tls
     const uint8_t *random;
     if (!cursor_take(&c, 32, &random))
         return false;
+    memcpy(out->random, random, 32);
     out->retry_request = !client && memcmp(random, hrr_random, 32) == 0;
     cursor_skip(&c, cursor_u8(&c));                 /* legacy_session_id */
     if (client) {
         cursor_skip(&c, cursor_be16(&c));           /* cipher_suites */
         cursor_skip(&c, cursor_u8(&c));             /* legacy_compression_methods */
     } else {
-        cursor_skip(&c, 3);                         /* cipher_suite, compression */
+        out->cipher_suite = cursor_be16(&c);
+        cursor_skip(&c, 1);                         /* legacy_compression_method */
     }
     return !c.bad && parse_extensions(&c, out, client);
 }

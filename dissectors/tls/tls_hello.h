@@ -11,6 +11,7 @@
 
 struct tls_hello {
     uint16_t legacy_version;
+    uint8_t random[32];
     uint16_t versions[TLS_HELLO_MAX_LIST];   /* client: supported_versions (or the legacy one);
                                               * server: the selected one */
     unsigned nversions;
@@ -18,7 +19,15 @@ struct tls_hello {
     char alpn[TLS_HELLO_MAX_LIST][64];       /* client: offered; server: selected */
     unsigned nalpn;
     bool retry_request;                      /* a HelloRetryRequest, not a real ServerHello */
+    uint16_t cipher_suite;                   /* server: the one chosen */
+    bool early_data;                         /* client: early_data offered (RFC 8446 §4.2.10) */
+    bool psk;                                /* pre_shared_key: offered / selected (§4.2.11) */
+    bool encrypt_then_mac;                   /* RFC 7366: offered / agreed */
 };
+
+/* The ALPN in an EncryptedExtensions body (TLS 1.3 says it there, encrypted), into alpn[64];
+ * false if it names none. */
+bool tls_encrypted_extensions_alpn(const uint8_t *body, size_t n, char alpn[64]);
 
 enum { TLS_HS_CLIENT_HELLO = 1, TLS_HS_SERVER_HELLO = 2 };
 

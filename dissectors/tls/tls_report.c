@@ -24,7 +24,37 @@ json_t *tls_report_json(const struct session *s, const void *part)
     json_object_set_new(o, "server_alpn", json_wire_str(t->server_alpn));
     json_object_set_new(o, "records", json_per_dir(t->records[DIR_C2S], t->records[DIR_S2C]));
     json_object_set_new(o, "bytes", json_per_dir(t->bytes[DIR_C2S], t->bytes[DIR_S2C]));
+    json_object_set_new(o, "cipher_suite", json_wire_str(t->cipher_suite));
+    json_object_set_new(o, "decrypted", json_boolean(t->decrypted));
+    json_object_set_new(o, "decrypt_failure", t->decrypted || t->failure == TLS_DECRYPT_OK
+                        ? json_null()
+                        : json_string(tls_decrypt_failure_name(t->failure)));
+    json_object_set_new(o, "resumed", json_boolean(t->resumed));
+    json_object_set_new(o, "early_data", json_boolean(t->early_data));
+    json_object_set_new(o, "records_decrypted", json_per_dir(t->records_decrypted[DIR_C2S],
+                                                             t->records_decrypted[DIR_S2C]));
+    json_object_set_new(o, "auth_failures", json_per_dir(t->auth_failures[DIR_C2S],
+                                                         t->auth_failures[DIR_S2C]));
+    json_object_set_new(o, "key_updates", json_per_dir(t->key_updates[DIR_C2S],
+                                                       t->key_updates[DIR_S2C]));
     return o;
+}
+
+/* "decrypted", or why not, in words. */
+static const char *lock_words(const struct tls_info *t)
+{
+    if (t->decrypted)
+        return "decrypted";
+    switch (t->failure) {
+    case TLS_DECRYPT_NO_KEY: return "not decrypted: no key for it (--keylog)";
+    case TLS_DECRYPT_UNSUPPORTED_SUITE: return "not decrypted: a cipher suite upscope does not "
+                                               "decrypt";
+    case TLS_DECRYPT_AUTH_FAILED: return "not all decrypted: records failed authentication "
+                                         "(a wrong key?)";
+    case TLS_DECRYPT_GAP: return "not all decrypted: bytes missing from the capture";
+    case TLS_DECRYPT_MIDSTREAM: return "not decrypted: the capture began after the hellos";
+    default: return "nothing was encrypted";
+    }
 }
 
 static void text_hellos(const struct text_out *o, const struct tls_info *t)
@@ -68,6 +98,20 @@ void tls_report_text(const struct text_out *o, const struct session *s, const vo
                 (unsigned long long)t->records[DIR_C2S], (unsigned long long)t->bytes[DIR_C2S],
                 (unsigned long long)t->records[DIR_S2C], (unsigned long long)t->bytes[DIR_S2C]);
     }
+    if (strcmp(t->source, "upscope") == 0 && t->server_hello) {
+        text_label(o, "decryption");
+        if (t->cipher_suite) {
+            text_str(o, t->cipher_suite, 60);
+            fputs(": ", o->out);
+        }
+        fprintf(o->out, "%s%s%s", text_sgr(o, t->decrypted ? TEXT_SGR_GREEN : TEXT_SGR_YELLOW),
+                lock_words(t), text_sgr(o, TEXT_SGR_RESET));
+        if (t->records_decrypted[0] || t->records_decrypted[1])
+            fprintf(o->out, " (%llu + %llu records)",
+                    (unsigned long long)t->records_decrypted[DIR_C2S],
+                    (unsigned long long)t->records_decrypted[DIR_S2C]);
+        fputc('\n', o->out);
+    }
 }
 
 void tls_report_detail(struct detail_out *o, const struct session *s, const void *part)
@@ -81,6 +125,10 @@ void tls_report_detail(struct detail_out *o, const struct session *s, const void
     detail_list(o, "TLS versions offered", &t->versions);
     detail_wire(o, a, sizeof a, t->server_version);
     detail_line(o, "  TLS version chosen: %s", a);
+    detail_wire(o, a, sizeof a, t->cipher_suite);
+    detail_line(o, "  TLS cipher suite: %s", a);
+    if (strcmp(t->source, "upscope") == 0 && t->server_hello)
+        detail_line(o, "  TLS: %s", lock_words(t));
 }
 
 const struct check_row tls_checks[] = {
@@ -93,4 +141,10 @@ uint64_t tls_report_volume(const void *part)
 {
     const struct tls_info *t = part;
     return t->records[0] + t->records[1];
+}
+
+enum lock_state tls_report_lock(const void *part)
+{
+    const struct tls_info *t = part;
+    return t->records_decrypted[0] || t->records_decrypted[1] ? LOCK_OPEN : LOCK_CLOSED;
 }

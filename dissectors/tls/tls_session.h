@@ -10,6 +10,18 @@
 
 #include "session.h"
 
+/* Why a connection's records were not all decrypted (NDJSON "decrypt_failure"): a contract,
+ * values are only added. */
+enum tls_decrypt_failure {
+    TLS_DECRYPT_OK,
+    TLS_DECRYPT_NO_KEY,             /* no key log, or no secret for this client random */
+    TLS_DECRYPT_UNSUPPORTED_SUITE,  /* a cipher suite upscope does not decrypt */
+    TLS_DECRYPT_AUTH_FAILED,        /* a record did not authenticate with the logged keys */
+    TLS_DECRYPT_GAP,                /* bytes missing: the record sequence is lost from there */
+    TLS_DECRYPT_MIDSTREAM,          /* the capture began after the hellos */
+    TLS_DECRYPT_FAILURE_COUNT
+};
+
 struct tls_info {
     const char *source;                /* "upscope" (own parser) or "ndpi" */
     bool client_hello, server_hello;
@@ -19,7 +31,22 @@ struct tls_info {
     char *server_version;
     char *server_alpn;                 /* chosen (visible up to TLS 1.2) */
     uint64_t records[2], bytes[2];
+    /* decryption (with a key log) */
+    char *cipher_suite;                /* the suite chosen, by its IANA name */
+    bool decrypted;                    /* every protected record seen was decrypted */
+    uint8_t failure;                   /* enum tls_decrypt_failure: why not */
+    bool resumed;                      /* the server accepted a PSK (RFC 8446 §2.2) */
+    bool early_data;                   /* 0-RTT data was decrypted (RFC 8446 §2.3) */
+    uint64_t records_decrypted[2], auth_failures[2], key_updates[2];
 };
+
+/* dst becomes a copy of src (its strings duplicated); what dst held is freed. */
+void tls_info_copy(struct tls_info *dst, const struct tls_info *src);
+
+/* Frees what the strings of t hold (not t itself). */
+void tls_info_clear(struct tls_info *t);
+
+const char *tls_decrypt_failure_name(enum tls_decrypt_failure f);
 
 /* The TLS part of s, made on first use (NULL if memory runs out). */
 struct tls_info *tls_info_of(struct session *s);

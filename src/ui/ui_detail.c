@@ -21,8 +21,7 @@ struct detail {
 
 static bool can_judge(const struct session *s, enum check_need need)
 {
-    bool spoke = s->outcome == OUTCOME_SWITCHED || s->outcome == OUTCOME_UNSOLICITED ||
-                 s->outcome == OUTCOME_MIDSTREAM || s->outcome == OUTCOME_PRIOR_KNOWLEDGE;
+    bool spoke = session_spoke(s);
     switch (need) {
     case NEED_REQUEST: return s->request != NULL;
     case NEED_REFUSAL: return s->response && s->response->status != 101;

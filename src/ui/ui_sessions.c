@@ -31,6 +31,7 @@ struct row {
     uint32_t errors, warnings, infos;
     uint64_t volume;             /* frames, or stream bytes when there are none */
     bool frames;
+    uint8_t lock;                /* enum lock_state */
     bool open;
     char haystack[640];          /* everything the / filter searches, lower case */
 };
@@ -87,6 +88,19 @@ static uint64_t volume_of(const struct session *s, bool *frames)
     return v ? v : s->stats.stream_bytes[0] + s->stats.stream_bytes[1];
 }
 
+/* Could upscope see inside? Closed if any protocol of the session kept its bytes hidden. */
+static enum lock_state lock_of(const struct session *s)
+{
+    enum lock_state lock = LOCK_NONE;
+    for (int p = 0; p < PROTO_COUNT; p++) {
+        const struct dissector *m = dissector_get((enum proto)p);
+        const void *part = session_part_get(s, (enum proto)p);
+        if (m && m->lock && part && m->lock(part) > lock)
+            lock = m->lock(part);
+    }
+    return lock;
+}
+
 static void lower(char *s)
 {
     for (; *s; s++)
@@ -128,8 +142,12 @@ static void fill_row(const struct ui *ui, struct row *r, const struct session *s
     r->warnings = s->severity_count[SEV_WARNING];
     r->infos = s->severity_count[SEV_INFO];
     r->volume = volume_of(s, &r->frames);
+    r->lock = (uint8_t)lock_of(s);
     r->open = open;
     fill_haystack(ui, r, s);
+    static const char *const lock_word[] = { "", " decrypted", " encrypted" };
+    size_t used = strlen(r->haystack);
+    snprintf(r->haystack + used, sizeof r->haystack - used, "%s", lock_word[r->lock]);
 }
 
 static bool quick_match(enum quick q, const struct row *r)
@@ -293,14 +311,18 @@ static void draw_row(struct ui *ui, WINDOW *w, int y, const struct row *r, bool 
                      bool selected, const struct widths *l)
 {
     char cell[COL_COUNT][96];
-    static const char *const proto[TRANSITION_COUNT] = { "-", "WS", "h2c", "TLS" };
+    static const char *const proto[TRANSITION_COUNT] = { "-", "WS", "h2c", "TLS", "h2" };
     enum ui_pair vpair;
     snprintf(cell[COL_ID], sizeof cell[0], "%llu", (unsigned long long)r->id);
     report_time(r->start, cell[COL_START], sizeof cell[0], false);
     memmove(cell[COL_START], cell[COL_START] + 11, 9); /* HH:MM:SS */
     snprintf(cell[COL_CLIENT], sizeof cell[0], "%s", r->client);
     snprintf(cell[COL_SERVER], sizeof cell[0], "%s", r->server);
-    snprintf(cell[COL_PROTO], sizeof cell[0], "%s", proto[r->transition]);
+    /* the lock after the protocol: open, decrypted (WS🔓); closed, not readable (TLS🔒) */
+    static const char *const lock[2][3] = { { "", "\U0001F513", "\U0001F512" },
+                                            { "", "+", "-" } };
+    const char *name = r->transition == TRANSITION_NONE && r->lock ? "TLS" : proto[r->transition];
+    snprintf(cell[COL_PROTO], sizeof cell[0], "%s%s", name, lock[ui->ascii][r->lock]);
     snprintf(cell[COL_OUTCOME], sizeof cell[0], "%s%s", outcome_name(r->outcome),
              r->open ? "*" : "");
     snprintf(cell[COL_STATUS], sizeof cell[0], r->status ? "%d" : "-", r->status);
