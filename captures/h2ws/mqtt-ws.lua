@@ -1,0 +1,1 @@
+DissectorTable.get("ws.protocol"):add("mqtt", Dissector.get("mqtt"))
