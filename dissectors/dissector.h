@@ -38,7 +38,15 @@ struct json_t;
 enum lock_state { LOCK_NONE, LOCK_OPEN, LOCK_CLOSED };
 
 /* When a checklist row can be judged at all. */
-enum check_need { NEED_REQUEST, NEED_REFUSAL, NEED_101, NEED_SPOKEN };
+enum check_need {
+    NEED_REQUEST,                     /* a request was seen */
+    NEED_REQUEST_H1, NEED_REQUEST_H2, /* ... over HTTP/1.x; over HTTP/2 (RFC 8441) */
+    NEED_REFUSAL,                     /* an HTTP/1.x response other than 101 */
+    NEED_101,                         /* an HTTP/1.x 101 */
+    NEED_ACCEPTED,                    /* a response that switched (101, or HTTP/2's 200) */
+    NEED_RESPONSE_H2,                 /* an HTTP/2 response */
+    NEED_SPOKEN,                      /* the new protocol was spoken */
+};
 
 /* A row of the UI's validation checklist: passed unless the session has the finding. */
 struct check_row {

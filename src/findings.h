@@ -130,6 +130,24 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
       "connection-specific header (Connection, Upgrade, ...) in HTTP/2") \
     X(H2_HEADER_INVALID, ERROR, "RFC 9113 §8.2.1, §8.3", \
       "malformed HTTP/2 header list (case, pseudo-headers)") \
+    X(WS_H2_CONNECT_WITHOUT_SETTING, ERROR, "RFC 8441 §3, §4", \
+      "extended CONNECT before the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1") \
+    X(WS_H2_SETTING_WITHDRAWN, ERROR, "RFC 8441 §3", \
+      "SETTINGS_ENABLE_CONNECT_PROTOCOL sent as 0 after 1") \
+    X(WS_H2_PSEUDO_HEADER_MISSING, ERROR, "RFC 8441 §4, §5", \
+      "extended CONNECT without :scheme, :path or :authority") \
+    X(WS_H2_FORBIDDEN_HEADER, ERROR, "RFC 8441 §5", \
+      "Connection or Upgrade in a WebSocket over HTTP/2") \
+    X(WS_H2_KEY_HEADER, WARNING, "RFC 8441 §5", \
+      "Sec-WebSocket-Key or Sec-WebSocket-Accept in a WebSocket over HTTP/2, which does not use them") \
+    X(WS_H2_BAD_STATUS, ERROR, "RFC 8441 §5, RFC 9113 §8.6", \
+      "a WebSocket over HTTP/2 accepted by a status other than 200 (101 does not exist in HTTP/2)") \
+    X(WS_H2_DATA_BEFORE_RESPONSE, ERROR, "RFC 6455 §4.1, RFC 8441 §5", \
+      "client WebSocket data on the stream before the server's response") \
+    X(WS_H2_DATA_AFTER_END_STREAM, ERROR, "RFC 9113 §5.1", \
+      "DATA on a WebSocket stream after the sender's END_STREAM") \
+    X(WS_H2_STREAM_RESET, INFO, "RFC 8441 §5", \
+      "a WebSocket over HTTP/2 ended by RST_STREAM (the TCP RST of RFC 6455)") \
     X(TLS_UPGRADE_NOT_TLS, ERROR, "RFC 2817 §3.3", \
       "bytes after the 101 are not a TLS handshake record") \
     X(TLS_UPGRADE_SERVER_DATA_BEFORE_HELLO, ERROR, "RFC 2817 §3.3, RFC 8446 §4", \

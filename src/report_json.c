@@ -71,7 +71,8 @@ static json_t *head_json(const struct http_head *h)
     json_object_set_new(o, "version", json_wire_str(h->version));
     json_object_set_new(o, "status", h->is_request || !h->status ? json_null()
                                                                  : json_integer(h->status));
-    json_object_set_new(o, "reason", h->is_request ? json_null() : json_wire_str(h->reason));
+    json_object_set_new(o, "reason", h->is_request || h->major == 2 ? json_null()
+                                                          : json_wire_str(h->reason));
     json_object_set_new(o, "headers", headers);
     json_object_set_new(o, "time", json_time(h->ts));
     return o;

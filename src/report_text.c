@@ -84,8 +84,11 @@ static void print_title(const struct text_out *pr, const struct session *s)
     fprintf(pr->out, "  %s%s %s%s", text_sgr(pr, SGR_BOLD), transition_name(s->transition),
             outcome_name(s->outcome), text_sgr(pr, SGR_RESET));
     if (s->response && s->response->status) {
-        fprintf(pr->out, " (%d ", s->response->status);
-        text_str(pr, s->response->reason, 60);
+        fprintf(pr->out, " (%d", s->response->status);
+        if (s->response->reason && s->response->reason[0]) { /* HTTP/2 has none */
+            fputc(' ', pr->out);
+            text_str(pr, s->response->reason, 60);
+        }
         fputc(')', pr->out);
     }
     if (s->incomplete)
@@ -104,15 +107,15 @@ static void print_request(const struct text_out *pr, const struct session *s)
     text_str(pr, r->target, 120);
     fputc(' ', pr->out);
     text_str(pr, r->version, 20);
-    const struct http_field *host = http_field_get(r, "Host");
-    const struct http_field *up = http_field_get(r, "Upgrade");
-    if (host) {
-        fputs("  Host: ", pr->out);
-        text_wire(pr, host->value, host->value_len, 80);
-    }
-    if (up) {
-        fputs("  Upgrade: ", pr->out);
-        text_wire(pr, up->value, up->value_len, 80);
+    /* what names the target and the protocol asked for: in HTTP/2 (RFC 8441) the
+     * pseudo-header fields that stand for Host and Upgrade */
+    static const char *const shown[] = { "Host", "Upgrade", ":authority", ":protocol" };
+    for (int i = 0; i < 4; i++) {
+        const struct http_field *f = http_field_get(r, shown[i]);
+        if (!f)
+            continue;
+        fprintf(pr->out, "  %s: ", shown[i]);
+        text_wire(pr, f->value, f->value_len, 80);
     }
     fputc('\n', pr->out);
 }

@@ -37,7 +37,7 @@ total=$("$UPSCOPE" -q -j - -r "$TMP/all.pcap" | wc -l)
 start_ui "$TMP/all.pcap"
 check "the session list appears" wait_for "[end of file]"
 check_contains_pane() { pane >"$TMP/pane"; check_contains "$1" "$TMP/pane" "$2"; }
-check_contains_pane "column headings" "Client                 Server                 Proto Outcome"
+check_contains_pane "column headings" "Client                 Server                 Proto   Outcome"
 check_eq "one row per session" "$total" "$(pane | grep -cE '^[ *][0-9]+ +[0-9]{2}:[0-9]{2}:[0-9]{2} ')"
 check_contains_pane "the status bar counts the sessions" "sessions $total"
 
@@ -155,18 +155,41 @@ check "piped capture: q from the terminal quits" wait_for "EXITED 0"
 tls="$CAPTURES/tls"
 start_ui "$tls/browser-wss.pcap" --all --keylog "'$tls/browser-wss.keys'"
 check "TLS: the list appears" wait_for "[end of file]"
-check_contains_pane "TLS: the decrypted WebSocket, lock open" "WS🔓  switched"
+check_contains_pane "TLS: the decrypted WebSocket, lock open" "WS🔓    switched"
 check_eq "TLS: the other two connections decrypted too (no upgrade in them)" 2 \
-    "$(pane | grep -c 'TLS🔓 none')"
+    "$(pane | grep -cE 'TLS🔓 +none')"
 keys /; keys encrypted Enter
 check "TLS: the filter 'encrypted' finds none of them" wait_for "shown: 0"
 keys q
 check "TLS: q quits" wait_for "EXITED 0"
 start_ui "$tls/browser-wss.pcap" --all
 check "TLS without a key log: the list appears" wait_for "[end of file]"
-check_eq "TLS without a key log: every connection locked" 3 "$(pane | grep -c 'TLS🔒 none')"
+check_eq "TLS without a key log: every connection locked" 3 "$(pane | grep -cE 'TLS🔒 +none')"
 keys /; keys encrypted Enter
 check "TLS without a key log: the filter 'encrypted' finds all three" wait_for "shown: 3"
+keys q
+wait_for "EXITED 0" >/dev/null
+
+# a WebSocket over HTTP/2 (RFC 8441) from Firefox, inside TLS: listed as WebSocket, with h2
+h2ws="$CAPTURES/h2ws"
+start_ui "$h2ws/h2ws-firefox.pcap" --keylog "'$h2ws/h2ws-firefox.keys'"
+check "RFC 8441: the list appears" wait_for "[end of file]"
+check_contains_pane "RFC 8441: the WebSocket, over h2, decrypted" "WS/h2🔓 switched"
+keys / ; keys http2 Enter
+check "RFC 8441: the filter 'http2' keeps it (what carries it)" wait_for "shown: 1"
+keys Enter
+check "RFC 8441: its detail" wait_for "Checklist"
+: >"$TMP/detail"
+for _ in 1 2 3 4; do pane >>"$TMP/detail"; keys NPage; done
+check_contains "RFC 8441: its checklist judges the HTTP/2 rules" "$TMP/detail" "✓ accepted with 200"
+check_contains "RFC 8441: and not the HTTP/1.1 ones" "$TMP/detail" "– Sec-WebSocket-Key present"
+keys Enter
+check "RFC 8441: its ladder begins with the stream's HEADERS" \
+    wait_for "HEADERS stream=5 CONNECT :protocol=websocket"
+check_contains_pane "RFC 8441: then the WebSocket frames" "TEXT FIN MASK len=22"
+keys End
+check "RFC 8441: and Firefox's RST_STREAM, with its finding" \
+    wait_for "RST_STREAM stream=5 CANCEL"
 keys q
 wait_for "EXITED 0" >/dev/null
 

@@ -4,7 +4,7 @@
 #include "http1.h"
 
 const struct check_row http1_checks[] = {
-    { F_HTTP_MALFORMED, NEED_REQUEST, "HTTP/1.1 messages well formed", NULL },
+    { F_HTTP_MALFORMED, NEED_REQUEST_H1, "HTTP/1.1 messages well formed", NULL },
     { F_UPGRADE_CONNECTION_TOKEN_MISSING, NEED_REQUEST, "Connection lists the upgrade option",
       NULL },
     { F_UPGRADE_IN_HTTP10, NEED_REQUEST, "request is HTTP/1.1 or later", NULL },

@@ -251,6 +251,59 @@ fail:
     return NULL;
 }
 
+/* The value of pseudo-header `name` among the fields, or "" (HTTP/2 heads). */
+static const char *pseudo(const struct http_head *h, const char *name)
+{
+    const struct http_field *f = http_field_get(h, name);
+    return f ? f->value : "";
+}
+
+struct http_head *http_head_from_fields(const struct span *names, const struct span *values,
+                                        uint32_t n, bool is_request, ts_us_t ts)
+{
+    size_t raw_len = 0;
+    for (uint32_t i = 0; i < n; i++)
+        raw_len += names[i].n + 2 + values[i].n + 2;
+    struct http_head *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->is_request = is_request;
+    h->ts = ts;
+    h->raw = malloc(raw_len ? raw_len : 1);
+    h->text = malloc(raw_len + 16);
+    h->fields = calloc(n ? n : 1, sizeof *h->fields);
+    if (!h->raw || !h->text || !h->fields) {
+        http_head_free(h);
+        return NULL;
+    }
+    struct text_writer w = { h->text, 0 };
+    for (uint32_t i = 0; i < n; i++) {
+        struct http_field *f = &h->fields[h->nfields++];
+        f->name = emit(&w, names[i].p, names[i].n);
+        f->value = emit(&w, values[i].p, values[i].n);
+        f->name_len = (uint32_t)names[i].n;
+        f->value_len = (uint32_t)values[i].n;
+        memcpy(h->raw + h->raw_len, names[i].p, names[i].n);
+        memcpy(h->raw + h->raw_len + names[i].n, ": ", 2);
+        memcpy(h->raw + h->raw_len + names[i].n + 2, values[i].p, values[i].n);
+        memcpy(h->raw + h->raw_len + names[i].n + 2 + values[i].n, "\r\n", 2);
+        h->raw_len += (uint32_t)(names[i].n + 2 + values[i].n + 2);
+    }
+    h->version = emit(&w, "HTTP/2", 6);
+    h->major = 2;
+    h->reason = emit(&w, "", 0);
+    if (is_request) {
+        h->method = pseudo(h, ":method");
+        h->target = pseudo(h, ":path");
+    } else {
+        const char *st = pseudo(h, ":status");
+        if (strlen(st) == 3 && st[0] >= '1' && st[0] <= '9' && st[1] >= '0' && st[1] <= '9' &&
+            st[2] >= '0' && st[2] <= '9')
+            h->status = (st[0] - '0') * 100 + (st[1] - '0') * 10 + (st[2] - '0');
+    }
+    return h;
+}
+
 void http_head_free(struct http_head *h)
 {
     if (!h)

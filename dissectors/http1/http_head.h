@@ -69,6 +69,12 @@ size_t http_skip_empty(const uint8_t *p, size_t n);
 /* Parses the complete head p[0..len) (len from http_head_end). NULL only if memory runs out. */
 struct http_head *http_head_parse(const uint8_t *p, size_t len, bool is_request, ts_us_t ts);
 
+/* A head made from an HTTP/2 header list, pseudo-header fields included and in the order sent:
+ * method, target and status come from :method, :path and :status, the version is "HTTP/2",
+ * and raw holds the list as "name: value" lines (for display). NULL if memory runs out. */
+struct http_head *http_head_from_fields(const struct span *names, const struct span *values,
+                                        uint32_t n, bool is_request, ts_us_t ts);
+
 void http_head_free(struct http_head *h);
 
 /* A readable description of one anomaly bit, e.g. "bare LF line ending (RFC 9112 §2.2)". */

@@ -39,11 +39,17 @@ json_t *h2_report_json(const struct session *s, const void *part)
     json_t *requests = json_array();
     for (uint32_t i = 0; i < h->nrequests; i++) {
         const struct h2_request *r = &h->requests[i];
-        json_array_append_new(requests, json_pack("{s:I, s:o, s:o, s:o, s:o}",
+        json_array_append_new(requests, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}",
             "stream", (json_int_t)r->stream, "method", json_wire_str(r->method),
             "path", json_wire_str(r->path), "authority", json_wire_str(r->authority),
-            "status", r->status ? json_integer(r->status) : json_null()));
+            "status", r->status ? json_integer(r->status) : json_null(),
+            "protocol", json_wire_str(r->protocol)));
     }
+    json_t *websockets = json_array();
+    for (uint32_t i = 0; i < h->nwebsockets; i++)
+        json_array_append_new(websockets, json_pack("{s:I, s:I}", "stream",
+                              (json_int_t)h->websockets[i].stream, "session",
+                              (json_int_t)h->websockets[i].session));
     json_t *o = json_object();
     json_object_set_new(o, "settings_header", json_boolean(h->settings_header));
     json_object_set_new(o, "settings", h->settings_header ? settings_json(h->settings,
@@ -58,6 +64,8 @@ json_t *h2_report_json(const struct session *s, const void *part)
     json_object_set_new(o, "streams", json_integer(h->streams));
     json_object_set_new(o, "requests", requests);
     json_object_set_new(o, "requests_dropped", json_integer(h->requests_dropped));
+    json_object_set_new(o, "websockets", websockets);
+    json_object_set_new(o, "websockets_dropped", json_integer(h->websockets_dropped));
     return o;
 }
 
@@ -87,8 +95,16 @@ static void text_requests(const struct text_out *o, const struct h2_info *h)
         text_str(o, r->method, 16);
         fputc(' ', o->out);
         text_str(o, r->path, 100);
+        if (r->protocol) {
+            fputs(" :protocol ", o->out);
+            text_str(o, r->protocol, 40);
+        }
         if (r->status)
             fprintf(o->out, " -> %d", r->status);
+        for (uint32_t k = 0; k < h->nwebsockets; k++)
+            if (h->websockets[k].stream == r->stream)
+                fprintf(o->out, ", WebSocket session #%llu",
+                        (unsigned long long)h->websockets[k].session);
         fputc('\n', o->out);
     }
     if (h->requests_dropped)

@@ -25,6 +25,7 @@ static void h2_info_free(void *data)
         free(h->requests[i].method);
         free(h->requests[i].path);
         free(h->requests[i].authority);
+        free(h->requests[i].protocol);
     }
     free(h);
 }

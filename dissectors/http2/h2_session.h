@@ -1,6 +1,7 @@
 /* h2_session: the HTTP/2 part of a session (NDJSON key "h2c") — the decoded HTTP2-Settings of
  * an h2c upgrade, the prefaces, the server's SETTINGS, frames per direction and type, and one
- * request per stream. Filled by h2c.c and http2.c; shown by h2_report.c. */
+ * request per stream, the WebSockets its streams carried (RFC 8441). Filled by h2c.c, http2.c and
+ * h2_websocket.c; shown by h2_report.c. */
 #ifndef UPSCOPE_H2_SESSION_H
 #define UPSCOPE_H2_SESSION_H
 
@@ -26,6 +27,13 @@ struct h2_request {
     uint32_t stream;
     char *method, *path, *authority;   /* raw; NULL if absent */
     int status;                        /* 0 until a response is seen */
+    char *protocol;                    /* :protocol of an extended CONNECT (RFC 8441), or NULL */
+};
+
+/* A WebSocket this connection carried on one of its streams (RFC 8441). */
+struct h2_ws_ref {
+    uint32_t stream;
+    uint64_t session;                  /* the id of its own session (report line) */
 };
 
 struct h2_info {
@@ -40,6 +48,8 @@ struct h2_info {
     uint32_t streams;                  /* streams opened (by either side) */
     struct h2_request requests[H2_MAX_REQUESTS];
     uint32_t nrequests, requests_dropped;
+    struct h2_ws_ref websockets[H2_MAX_REQUESTS];
+    uint32_t nwebsockets, websockets_dropped;   /* dropped: past the caps (H2WS_MAX at once) */
 };
 
 /* The HTTP/2 part of s, made on first use (NULL if memory runs out). */

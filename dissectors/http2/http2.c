@@ -17,6 +17,7 @@
 #include "dissector.h"
 #include "h2_settings.h"
 #include "h2c.h"
+#include "h2_websocket.h"
 #include "http_fields.h"
 #include "http2.h"
 
@@ -40,9 +41,12 @@ struct block {
     uint8_t type;                 /* H2F_HEADERS or H2F_PUSH_PROMISE */
     uint32_t stream;              /* the stream the request/response belongs to */
     bool new_stream;              /* it opens the stream (not trailers) */
-    char *method, *path, *authority, *scheme;
+    char *method, *path, *authority, *scheme, *protocol;
     int status;
     bool regular_seen, problem_reported;
+    bool end_stream;              /* the HEADERS frame ended its sender's half of the stream */
+    bool ws;                      /* its stream carries a WebSocket (RFC 8441) */
+    struct h2_fieldlist fields;   /* kept whole for an extended CONNECT and its response */
 };
 
 struct h2_dir {
@@ -56,6 +60,11 @@ struct h2_dir {
     bool hpack_capped;            /* the peer allowed a table larger than HPACK_TABLE_CAP */
     struct block block;
     uint32_t highest_stream;      /* client: highest stream opened; server: highest promised */
+    /* the DATA frame being read: its stream (looked up again at each use: the other side may
+     * end the stream meanwhile), flags and padding */
+    uint32_t data_stream;
+    bool data_end_stream, pad_pending;
+    uint32_t pad;                 /* padding bytes at the end of its payload */
 };
 
 struct http2 {
@@ -63,6 +72,8 @@ struct http2 {
     bool upgraded;                /* reached through an h2c upgrade */
     bool client_push_enabled;
     char *upgrade_path;           /* the upgrade request's target (smuggling hint) */
+    bool connect_enabled, connect_ever;  /* SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3) */
+    struct h2_ws_set ws;          /* streams carrying WebSockets */
 };
 
 #define FINDING(dx, id, dir, ts, ...) \
@@ -91,7 +102,7 @@ static struct h2_request *request_find(struct h2_info *h2, uint32_t stream)
 
 /* Takes ownership of the strings. */
 static void request_add(struct h2_info *h2, uint32_t stream, char *method, char *path,
-                        char *authority)
+                        char *authority, char *protocol)
 {
     if (!h2 || h2->nrequests >= H2_MAX_REQUESTS) {
         if (h2)
@@ -99,9 +110,11 @@ static void request_add(struct h2_info *h2, uint32_t stream, char *method, char 
         free(method);
         free(path);
         free(authority);
+        free(protocol);
         return;
     }
-    h2->requests[h2->nrequests++] = (struct h2_request){ stream, method, path, authority, 0 };
+    h2->requests[h2->nrequests++] = (struct h2_request){ stream, method, path, authority, 0,
+                                                         protocol };
 }
 
 static void block_reset(struct block *b)
@@ -110,6 +123,8 @@ static void block_reset(struct block *b)
     free(b->path);
     free(b->authority);
     free(b->scheme);
+    free(b->protocol);
+    h2_fieldlist_clear(&b->fields);
     memset(b, 0, sizeof *b);
 }
 
@@ -145,6 +160,10 @@ static void on_header(struct dissect *dx, struct block *b, enum dir dir, const n
         session_event_payload(s, event, value, nv->valuelen);
         session_event_payload(s, event, "\n", 1);
     }
+    /* an extended CONNECT and its response are kept whole; pseudo-header fields come first,
+     * so :protocol is known before the regular fields */
+    if ((nv->namelen && name[0] == ':' && (b->new_stream || b->ws)) || b->protocol || b->ws)
+        h2_fieldlist_add(&b->fields, nv->name, nv->namelen, nv->value, nv->valuelen);
     for (size_t i = 0; i < nv->namelen; i++) {
         if (name[i] >= 'A' && name[i] <= 'Z') {
             header_problem(dx, b, dir, ts, "upper-case field name", nv); /* §8.2.1 */
@@ -172,7 +191,7 @@ static void on_header(struct dissect *dx, struct block *b, enum dir dir, const n
     else if (request_side && nv->namelen == 7 && memcmp(name, ":scheme", 7) == 0)
         slot = &b->scheme;
     else if (request_side && nv->namelen == 9 && memcmp(name, ":protocol", 9) == 0)
-        return;
+        slot = &b->protocol;
     else if (!request_side && nv->namelen == 7 && memcmp(name, ":status", 7) == 0) {
         bool digits = nv->valuelen == 3;
         for (size_t i = 0; i < nv->valuelen && digits; i++)
@@ -207,13 +226,23 @@ static void block_done(struct http2 *h, struct dissect *dx, enum dir dir, ts_us_
             strcmp(b->path, h->upgrade_path) != 0)
             FINDING(dx, H2C_SMUGGLING_SUSPECTED, dir, ts, "after upgrading with a request for "
                     "\"%s\", stream %u asks for \"%s\"", h->upgrade_path, b->stream, b->path);
-        request_add(h2, b->stream, b->method, b->path, b->authority);
-        b->method = b->path = b->authority = NULL;
+        /* RFC 8441 §4: an extended CONNECT; "websocket" opens a WebSocket on the stream */
+        if (dir == DIR_C2S && connect && b->protocol && strcmp(b->protocol, "websocket") == 0) {
+            h2ws_request(&h->ws, dx, b->stream, &b->fields, h->connect_enabled, ts);
+        }
+        request_add(h2, b->stream, b->method, b->path, b->authority, b->protocol);
+        b->method = b->path = b->authority = b->protocol = NULL;
     } else if (dir == DIR_S2C && b->status) {
         struct h2_request *r = request_find(h2, b->stream);
         if (r && (r->status == 0 || r->status < 200))
             r->status = b->status;
+        struct h2_ws *w = h2ws_find(&h->ws, b->stream);
+        if (w)
+            h2ws_response(w, &b->fields, b->status, ts);
     }
+    struct h2_ws *w = b->end_stream ? h2ws_find(&h->ws, b->stream) : NULL;
+    if (w)
+        h2ws_end_stream(&h->ws, w, dir, ts);
     block_reset(b);
 }
 
@@ -332,6 +361,8 @@ static void frame_headers(struct http2 *h, struct dissect *dx, enum dir dir,
     }
     start_block(h, dir, H2F_HEADERS, f->stream);
     headers_stream(h, dx, dir, f, ts);
+    h->d[dir].block.end_stream = f->flags & FLAG_END_STREAM;
+    h->d[dir].block.ws = h2ws_find(&h->ws, f->stream) != NULL; /* a response, or trailers */
     bool end = f->flags & FLAG_END_HEADERS;
     hpack_feed(h, dx, dir, c.p, c.n, end, ts);
     if (end)
@@ -362,6 +393,16 @@ static void frame_push_promise(struct http2 *h, struct dissect *dx, enum dir dir
     hpack_feed(h, dx, dir, c.p, c.n, end, ts);
     if (end)
         block_done(h, dx, dir, ts);
+}
+
+/* RFC 8441 §3: the server enables the extended CONNECT, and may not take it back. */
+static void connect_setting(struct http2 *h, struct dissect *dx, uint32_t v, ts_us_t ts)
+{
+    if (v == 0 && h->connect_ever && h->connect_enabled)
+        FINDING(dx, WS_H2_SETTING_WITHDRAWN, DIR_S2C, ts,
+                "SETTINGS_ENABLE_CONNECT_PROTOCOL = 0 after 1");
+    h->connect_enabled = v == 1;
+    h->connect_ever |= v == 1;
 }
 
 static void frame_settings(struct http2 *h, struct dissect *dx, enum dir dir,
@@ -396,6 +437,8 @@ static void frame_settings(struct http2 *h, struct dissect *dx, enum dir dir,
         }
         else if (id == H2_SETTINGS_ENABLE_PUSH && dir == DIR_C2S)
             h->client_push_enabled = v == 1;
+        else if (id == H2_SETTINGS_ENABLE_CONNECT_PROTOCOL && dir == DIR_S2C)
+            connect_setting(h, dx, v, ts);
         if (record && h2->nserver_settings < H2_MAX_SETTINGS)
             h2->server_settings[h2->nserver_settings++] = (struct h2_setting){ id, v };
     }
@@ -473,6 +516,10 @@ static void frame_whole(struct http2 *h, struct dissect *dx, enum dir dir,
         break;
     default:
         frame_small(dx, dir, f, ts);
+        if (f->type == H2F_RST_STREAM && f->len == 4 && h2ws_find(&h->ws, f->stream))
+            h2ws_reset(&h->ws, h2ws_find(&h->ws, f->stream), dir, (uint32_t)f->payload[0] << 24 |
+                       (uint32_t)f->payload[1] << 16 | (uint32_t)f->payload[2] << 8 |
+                       f->payload[3], ts);
         break;
     }
 }
@@ -541,6 +588,37 @@ static void frame_begin(struct http2 *h, struct dissect *dx, enum dir dir,
         d->hpack_broken = true; /* a header block too big to decode here */
 }
 
+/* ---- DATA of a stream that carries a WebSocket (RFC 8441) ---- */
+
+static void data_begin(struct http2 *h, struct h2_dir *d, const struct frame *f)
+{
+    bool ws = f->type == H2F_DATA && h2ws_find(&h->ws, f->stream);
+    d->data_stream = ws ? f->stream : 0;
+    d->data_end_stream = ws && (f->flags & FLAG_END_STREAM);
+    d->pad_pending = ws && (f->flags & FLAG_PADDED);
+    d->pad = 0;
+}
+
+/* The DATA frame's payload is over: END_STREAM ends the sender's half of the WebSocket. */
+static void data_end(struct http2 *h, struct h2_dir *d, enum dir dir, ts_us_t ts)
+{
+    struct h2_ws *w = d->data_stream ? h2ws_find(&h->ws, d->data_stream) : NULL;
+    if (w && d->data_end_stream)
+        h2ws_end_stream(&h->ws, w, dir, ts);
+    d->data_stream = 0;
+}
+
+/* Payload bytes of the DATA frame being read (d->skip still to come, the last d->pad of them
+ * padding): the data part goes to the stream's WebSocket. */
+static void data_payload(struct http2 *h, struct h2_dir *d, enum dir dir, const uint8_t *p,
+                         size_t k, ts_us_t ts)
+{
+    size_t data_left = d->skip > d->pad ? d->skip - d->pad : 0;
+    struct h2_ws *w = d->data_stream ? h2ws_find(&h->ws, d->data_stream) : NULL;
+    if (w)
+        h2ws_data(w, dir, p, k < data_left ? k : data_left, ts);
+}
+
 static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t *p,
                    size_t n, ts_us_t ts)
 {
@@ -579,8 +657,11 @@ static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t 
             return 0; /* wait for the rest; nothing was looked at yet */
         frame_begin(h, dx, dir, &f, ts);
         if (!whole) {
+            data_begin(h, d, &f);
             d->skip = f.len;
             d->state = f.len ? H2S_SKIP : H2S_FRAME;
+            if (!f.len)
+                data_end(h, d, dir, ts);
             return FRAME_HEADER_LEN;
         }
         f.payload = p + FRAME_HEADER_LEN;
@@ -590,11 +671,24 @@ static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t 
         return FRAME_HEADER_LEN + f.len;
     }
     case H2S_SKIP: {
+        if (d->pad_pending) { /* RFC 9113 §6.1: the pad length comes first */
+            d->pad_pending = false;
+            d->skip--;
+            d->pad = p[0] <= d->skip ? p[0] : d->skip;
+            if (d->skip == 0) {
+                d->state = H2S_FRAME;
+                data_end(h, d, dir, ts);
+            }
+            return 1;
+        }
         size_t k = n < d->skip ? n : d->skip;
         session_event_payload(dissect_session(dx), d->event, p, k);
+        data_payload(h, d, dir, p, k, ts);
         d->skip -= (uint32_t)k;
-        if (d->skip == 0)
+        if (d->skip == 0) {
             d->state = H2S_FRAME;
+            data_end(h, d, dir, ts);
+        }
         return k;
     }
     case H2S_LOST:
@@ -616,13 +710,21 @@ static void h2_gap(void *state, struct dissect *dx, enum dir dir, uint64_t len, 
     struct http2 *h = state;
     struct h2_dir *d = &h->d[dir];
     (void)dx;
-    (void)ts;
-    if (d->state == H2S_SKIP && len <= d->skip) {
+    struct h2_ws *w = d->data_stream ? h2ws_find(&h->ws, d->data_stream) : NULL;
+    if (d->state == H2S_SKIP && len <= d->skip && !d->pad_pending) {
+        if (w) /* the WebSocket lost what of it was not padding */
+            h2ws_gap(w, dir, len < d->skip - d->pad ? len : d->skip - d->pad, ts);
         d->skip -= (uint32_t)len; /* inside a DATA payload: framing survives */
-        if (d->skip == 0)
+        if (d->pad > d->skip)
+            d->pad = d->skip;
+        if (d->skip == 0) {
             d->state = H2S_FRAME;
+            data_end(h, d, dir, ts);
+        }
         return;
     }
+    if (w)
+        h2ws_gap(w, dir, len, ts);
     /* a lost header block desynchronises HPACK for good; framing is lost too */
     d->state = H2S_LOST;
     d->hpack_broken = true;
@@ -651,7 +753,7 @@ static void *h2_create(struct dissect *dx)
             const struct http_field *host = http_field_get(req, "Host");
             h->upgrade_path = strdup(req->target);
             request_add(h2, 1, strdup(req->method), strdup(req->target),
-                        host ? strdup(host->value) : NULL);
+                        host ? strdup(host->value) : NULL, NULL);
             if (h2)
                 h2->streams++;
         }
@@ -675,9 +777,18 @@ static void *h2_create(struct dissect *dx)
     return h;
 }
 
+/* The connection ends: so do the WebSockets its streams carried. */
+static void h2_close(void *state, struct dissect *dx, ts_us_t ts)
+{
+    struct http2 *h = state;
+    (void)dx;
+    h2ws_close_all(&h->ws, ts);
+}
+
 static void h2_destroy(void *state)
 {
     struct http2 *h = state;
+    h2ws_free_all(&h->ws);
     for (int d = 0; d < 2; d++) {
         if (h->d[d].hpack)
             nghttp2_hd_inflate_del(h->d[d].hpack);
@@ -712,6 +823,7 @@ const struct dissector http2_dissector = {
     .destroy = h2_destroy,
     .data = h2_data,
     .gap = h2_gap,
+    .close = h2_close,
     .report_key = "h2c",
     .report_json = h2_report_json,
     .report_text = h2_report_text,

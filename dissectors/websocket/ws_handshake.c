@@ -131,10 +131,10 @@ static struct span host_only(struct span hp)
 
 /* RFC 6455 §10.2: Origin tells where the script that opened the socket came from. A browser
  * connecting cross-site is how Cross-Site WebSocket Hijacking starts; it is a hint only. */
-static void check_origin(struct session *s, const struct http_head *req)
+static void check_origin(struct session *s, const struct http_head *req, const char *host_field)
 {
     const struct http_field *origin = http_field_get(req, "Origin");
-    const struct http_field *host = http_field_get(req, "Host");
+    const struct http_field *host = http_field_get(req, host_field);
     if (!origin || !host)
         return;
     struct span o = { origin->value, origin->value_len };
@@ -224,7 +224,7 @@ void ws_check_request(struct session *s, const struct http_head *req)
     collect_list(req, "Sec-WebSocket-Protocol", &ws->subprotocols_offered);
     collect_list(req, "Sec-WebSocket-Extensions", &ws->extensions_offered);
     check_deflate_offers(s, ws, req->ts);
-    check_origin(s, req);
+    check_origin(s, req, "Host");
 }
 
 /* ---- the response ---- */
@@ -342,6 +342,59 @@ void ws_check_response(struct session *s, const struct http_head *req,
         session_finding(s, F_WS_RESPONSE_CONNECTION_INVALID, DIR_S2C, resp->ts,
                         "101 does not carry Connection: Upgrade");
     check_accept(s, ws, resp);
+    check_subprotocol(s, ws, resp);
+    check_extensions(s, ws, resp);
+}
+
+/* ---- over HTTP/2 (RFC 8441) ---- */
+
+/* RFC 8441 §5: the HTTP/1.1 upgrade's Connection and Upgrade have no place in HTTP/2, and the
+ * key and Accept are not used (the stream itself is the handshake's proof). */
+static void check_h2_headers(struct session *s, const struct http_head *h, int dir,
+                             const char *key_name)
+{
+    static const char *const forbidden[] = { "Connection", "Upgrade" };
+    for (int i = 0; i < 2; i++)
+        if (http_field_get(h, forbidden[i]))
+            session_finding(s, F_WS_H2_FORBIDDEN_HEADER, dir, h->ts, "%s carries %s",
+                            h->is_request ? "the CONNECT" : "the response", forbidden[i]);
+    if (http_field_get(h, key_name))
+        session_finding(s, F_WS_H2_KEY_HEADER, dir, h->ts, "%s carries %s, which HTTP/2 "
+                        "does not use", h->is_request ? "the CONNECT" : "the response", key_name);
+}
+
+void ws_check_h2_request(struct session *s, const struct http_head *req)
+{
+    struct ws_info *ws = ws_info_of(s);
+    if (!ws)
+        return;
+    char missing[40] = "";
+    static const char *const needed[] = { ":scheme", ":path", ":authority" };
+    for (int i = 0; i < 3; i++)
+        if (!http_field_get(req, needed[i]))
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+                     missing[0] ? ", " : "", needed[i]);
+    if (missing[0])
+        session_finding(s, F_WS_H2_PSEUDO_HEADER_MISSING, DIR_C2S, req->ts,
+                        "the extended CONNECT lacks %s", missing);
+    check_h2_headers(s, req, DIR_C2S, "Sec-WebSocket-Key");
+    check_version(s, ws, req);
+    collect_list(req, "Sec-WebSocket-Protocol", &ws->subprotocols_offered);
+    collect_list(req, "Sec-WebSocket-Extensions", &ws->extensions_offered);
+    check_deflate_offers(s, ws, req->ts);
+    check_origin(s, req, ":authority");
+}
+
+void ws_check_h2_response(struct session *s, const struct http_head *resp)
+{
+    struct ws_info *ws = ws_info_of(s);
+    if (!ws)
+        return;
+    if (resp->status != 200)
+        session_finding(s, F_WS_H2_BAD_STATUS, DIR_S2C, resp->ts, "the CONNECT was answered "
+                        "%d and the stream went on as a WebSocket; only 200 accepts",
+                        resp->status);
+    check_h2_headers(s, resp, DIR_S2C, "Sec-WebSocket-Accept");
     check_subprotocol(s, ws, resp);
     check_extensions(s, ws, resp);
 }

@@ -34,4 +34,10 @@ void ws_check_request(struct session *s, const struct http_head *req);
 void ws_check_response(struct session *s, const struct http_head *req,
                        const struct http_head *resp);
 
+/* RFC 8441: the extended CONNECT that opens a WebSocket on an HTTP/2 stream (its header list
+ * as a head, pseudo-header fields included), and the response that accepted it (call it when
+ * the stream goes on as a WebSocket: a 200, or a wrong status the peers treated as one). */
+void ws_check_h2_request(struct session *s, const struct http_head *req);
+void ws_check_h2_response(struct session *s, const struct http_head *resp);
+
 #endif

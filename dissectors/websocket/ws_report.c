@@ -1,5 +1,6 @@
 /* ws_report: how the outputs show a session's WebSocket part — its NDJSON object, its lines
  * of the text summary and of the UI detail, and its checklist rows (RFC 6455, RFC 7692). */
+#include <nghttp2/nghttp2.h>
 #include <stdio.h>
 
 #include "detail_out.h"
@@ -42,6 +43,20 @@ static json_t *close_json(const struct ws_info *w)
                      "replied", w->close.replied);
 }
 
+/* RFC 8441: the HTTP/2 stream that carried it, and how each half of it ended. */
+static json_t *h2_stream_json(const struct ws_info *w)
+{
+    if (!w->h2.present)
+        return json_null();
+    json_t *reset = w->h2.reset
+                  ? json_pack("{s:s, s:s}", "direction", dir_name(w->h2.reset_dir),
+                              "error", nghttp2_http2_strerror(w->h2.reset_code))
+                  : json_null();
+    return json_pack("{s:I, s:{s:b, s:b}, s:o}", "id", (json_int_t)w->h2.stream, "end_stream",
+                     "client", w->h2.end_stream[DIR_C2S], "server", w->h2.end_stream[DIR_S2C],
+                     "rst_stream", reset);
+}
+
 json_t *ws_report_json(const struct session *s, const void *part)
 {
     (void)s;
@@ -67,6 +82,7 @@ json_t *ws_report_json(const struct session *s, const void *part)
     json_object_set_new(o, "message_bytes",
                         json_per_dir(w->message_bytes[DIR_C2S], w->message_bytes[DIR_S2C]));
     json_object_set_new(o, "close", close_json(w));
+    json_object_set_new(o, "h2_stream", h2_stream_json(w));
     return o;
 }
 
@@ -110,10 +126,27 @@ static void text_close(const struct text_out *o, const struct ws_info *w)
             w->close.replied ? ", answered" : ", not answered");
 }
 
+/* RFC 8441 §5: END_STREAM is the orderly TCP close, RST_STREAM the TCP RST. */
+static void text_h2_stream(const struct text_out *o, const struct session *s,
+                           const struct ws_info *w)
+{
+    text_label(o, "stream");
+    fprintf(o->out, "HTTP/2 stream %u", w->h2.stream);
+    if (s->ncarriers && s->carried_by[s->ncarriers - 1].session)
+        fprintf(o->out, " of session #%llu",
+                (unsigned long long)s->carried_by[s->ncarriers - 1].session);
+    const bool *e = w->h2.end_stream;
+    fprintf(o->out, ": END_STREAM %s", e[0] && e[1] ? "both ways" : e[0] ? "from the client only"
+                                       : e[1] ? "from the server only" : "from neither side");
+    if (w->h2.reset)
+        fprintf(o->out, "; RST_STREAM(%s) from the %s", nghttp2_http2_strerror(w->h2.reset_code),
+                dir_name(w->h2.reset_dir));
+    fputc('\n', o->out);
+}
+
 void ws_report_text(const struct text_out *o, const struct session *s, const void *part,
                     bool spoke)
 {
-    (void)s;
     const struct ws_info *w = part;
     if (w->accept_checked)
         text_accept(o, w);
@@ -144,6 +177,8 @@ void ws_report_text(const struct text_out *o, const struct session *s, const voi
             (unsigned long long)w->messages[DIR_S2C]);
     if (w->close.seen)
         text_close(o, w);
+    if (w->h2.present)
+        text_h2_stream(o, s, w);
 }
 
 /* ---- the UI ---- */
@@ -182,12 +217,12 @@ static void accept_note(struct detail_out *o, const struct session *s)
 }
 
 const struct check_row ws_checks[] = {
-    { F_WS_METHOD_NOT_GET, NEED_REQUEST, "method is GET", NULL },
-    { F_WS_HTTP_VERSION_TOO_OLD, NEED_REQUEST, "HTTP/1.1 or later", NULL },
-    { F_WS_HOST_MISSING, NEED_REQUEST, "Host present", NULL },
-    { F_WS_KEY_MISSING, NEED_REQUEST, "Sec-WebSocket-Key present", NULL },
-    { F_WS_KEY_DUPLICATE, NEED_REQUEST, "Sec-WebSocket-Key only once", NULL },
-    { F_WS_KEY_INVALID, NEED_REQUEST, "key is base64 of 16 bytes", NULL },
+    { F_WS_METHOD_NOT_GET, NEED_REQUEST_H1, "method is GET", NULL },
+    { F_WS_HTTP_VERSION_TOO_OLD, NEED_REQUEST_H1, "HTTP/1.1 or later", NULL },
+    { F_WS_HOST_MISSING, NEED_REQUEST_H1, "Host present", NULL },
+    { F_WS_KEY_MISSING, NEED_REQUEST_H1, "Sec-WebSocket-Key present", NULL },
+    { F_WS_KEY_DUPLICATE, NEED_REQUEST_H1, "Sec-WebSocket-Key only once", NULL },
+    { F_WS_KEY_INVALID, NEED_REQUEST_H1, "key is base64 of 16 bytes", NULL },
     { F_WS_VERSION_MISSING, NEED_REQUEST, "Sec-WebSocket-Version present", NULL },
     { F_WS_VERSION_UNSUPPORTED, NEED_REQUEST, "version is 13", NULL },
     { F_WS_ORIGIN_CROSS_SITE, NEED_REQUEST, "Origin is the same site", NULL },
@@ -197,8 +232,17 @@ const struct check_row ws_checks[] = {
     { F_WS_RESPONSE_CONNECTION_INVALID, NEED_101, "101 has Connection: Upgrade", NULL },
     { F_WS_ACCEPT_MISSING, NEED_101, "Sec-WebSocket-Accept present", NULL },
     { F_WS_ACCEPT_MISMATCH, NEED_101, "Sec-WebSocket-Accept matches the key", accept_note },
-    { F_WS_SUBPROTOCOL_NOT_OFFERED, NEED_101, "subprotocol chosen was offered", NULL },
-    { F_WS_EXTENSION_NOT_OFFERED, NEED_101, "extensions accepted were offered", NULL },
+    { F_WS_SUBPROTOCOL_NOT_OFFERED, NEED_ACCEPTED, "subprotocol chosen was offered", NULL },
+    { F_WS_EXTENSION_NOT_OFFERED, NEED_ACCEPTED, "extensions accepted were offered", NULL },
+    { F_WS_H2_CONNECT_WITHOUT_SETTING, NEED_REQUEST_H2, "the server enabled extended CONNECT",
+      NULL },
+    { F_WS_H2_PSEUDO_HEADER_MISSING, NEED_REQUEST_H2, ":scheme, :path, :authority present",
+      NULL },
+    { F_WS_H2_FORBIDDEN_HEADER, NEED_REQUEST_H2, "no Connection or Upgrade", NULL },
+    { F_WS_H2_KEY_HEADER, NEED_REQUEST_H2, "no Sec-WebSocket-Key or -Accept", NULL },
+    { F_WS_H2_BAD_STATUS, NEED_RESPONSE_H2, "accepted with 200", NULL },
+    { F_WS_H2_DATA_BEFORE_RESPONSE, NEED_REQUEST_H2, "no data before the response", NULL },
+    { F_WS_H2_DATA_AFTER_END_STREAM, NEED_REQUEST_H2, "no data after END_STREAM", NULL },
     { F_WS_CLIENT_FRAME_UNMASKED, NEED_SPOKEN, "client frames masked", NULL },
     { F_WS_SERVER_FRAME_MASKED, NEED_SPOKEN, "server frames unmasked", NULL },
     { F_WS_RSV_BITS_SET, NEED_SPOKEN, "RSV bits only as negotiated", NULL },

@@ -40,6 +40,14 @@ struct ws_info {
         enum dir initiator;
         bool replied;                  /* the other side sent its close too */
     } close;
+    struct {                           /* RFC 8441: the HTTP/2 stream that carried it */
+        bool present;
+        uint32_t stream;
+        bool end_stream[2];            /* each side ended its half of the stream */
+        bool reset;                    /* RST_STREAM ended it */
+        int reset_dir;
+        uint32_t reset_code;
+    } h2;
 };
 
 /* The WebSocket part of s, made on first use (NULL if memory runs out). */

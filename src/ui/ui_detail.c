@@ -22,10 +22,15 @@ struct detail {
 static bool can_judge(const struct session *s, enum check_need need)
 {
     bool spoke = session_spoke(s);
+    bool h2 = s->request && s->request->major == 2; /* a WebSocket over HTTP/2 (RFC 8441) */
     switch (need) {
     case NEED_REQUEST: return s->request != NULL;
-    case NEED_REFUSAL: return s->response && s->response->status != 101;
-    case NEED_101: return s->response && s->response->status == 101;
+    case NEED_REQUEST_H1: return s->request && !h2;
+    case NEED_REQUEST_H2: return h2;
+    case NEED_REFUSAL: return s->response && s->response->status != 101 && !h2;
+    case NEED_101: return s->response && s->response->status == 101 && !h2;
+    case NEED_ACCEPTED: return s->response && s->outcome == OUTCOME_SWITCHED;
+    case NEED_RESPONSE_H2: return h2 && s->response;
     case NEED_SPOKEN: return spoke;
     }
     return false;

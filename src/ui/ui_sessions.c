@@ -32,6 +32,7 @@ struct row {
     uint64_t volume;             /* frames, or stream bytes when there are none */
     bool frames;
     uint8_t lock;                /* enum lock_state */
+    bool over_h2;                /* carried by an HTTP/2 stream (RFC 8441) */
     bool open;
     char haystack[640];          /* everything the / filter searches, lower case */
 };
@@ -114,6 +115,8 @@ static void fill_haystack(const struct ui *ui, struct row *r, const struct sessi
     if (s->request) {
         ui_wire(ui, target, sizeof target, s->request->target);
         const struct http_field *h = http_field_get(s->request, "Host");
+        if (!h) /* HTTP/2 (RFC 8441) */
+            h = http_field_get(s->request, ":authority");
         if (h)
             ui_wire(ui, host, sizeof host, h->value);
     }
@@ -143,11 +146,17 @@ static void fill_row(const struct ui *ui, struct row *r, const struct session *s
     r->infos = s->severity_count[SEV_INFO];
     r->volume = volume_of(s, &r->frames);
     r->lock = (uint8_t)lock_of(s);
+    r->over_h2 = s->ncarriers && s->carried_by[s->ncarriers - 1].proto == PROTO_HTTP2;
     r->open = open;
     fill_haystack(ui, r, s);
     static const char *const lock_word[] = { "", " decrypted", " encrypted" };
     size_t used = strlen(r->haystack);
     snprintf(r->haystack + used, sizeof r->haystack - used, "%s", lock_word[r->lock]);
+    for (uint8_t i = 0; i < s->ncarriers; i++) { /* what carried it: "tls", "http2" */
+        used = strlen(r->haystack);
+        snprintf(r->haystack + used, sizeof r->haystack - used, " %s",
+                 proto_name((enum proto)s->carried_by[i].proto));
+    }
 }
 
 static bool quick_match(enum quick q, const struct row *r)
@@ -280,7 +289,7 @@ struct widths {
 /* Fixed columns first; client and server share what is left, nDPI gets the rest. */
 static struct widths layout(int cols)
 {
-    struct widths l = { { 5, 8, 0, 0, 5, 11, 3, 8, 8, 0 } };
+    struct widths l = { { 5, 8, 0, 0, 7, 11, 3, 8, 8, 0 } };
     int fixed = COL_COUNT - 1; /* separators */
     for (int i = 0; i < COL_COUNT; i++)
         fixed += l.w[i];
@@ -322,7 +331,8 @@ static void draw_row(struct ui *ui, WINDOW *w, int y, const struct row *r, bool 
     static const char *const lock[2][3] = { { "", "\U0001F513", "\U0001F512" },
                                             { "", "+", "-" } };
     const char *name = r->transition == TRANSITION_NONE && r->lock ? "TLS" : proto[r->transition];
-    snprintf(cell[COL_PROTO], sizeof cell[0], "%s%s", name, lock[ui->ascii][r->lock]);
+    snprintf(cell[COL_PROTO], sizeof cell[0], "%s%s%s", name, r->over_h2 ? "/h2" : "",
+             lock[ui->ascii][r->lock]);
     snprintf(cell[COL_OUTCOME], sizeof cell[0], "%s%s", outcome_name(r->outcome),
              r->open ? "*" : "");
     snprintf(cell[COL_STATUS], sizeof cell[0], r->status ? "%d" : "-", r->status);
