@@ -109,6 +109,24 @@ def sealed_script(conn, flags):
     return bytes([flags]) + out
 
 
+SUBPROTOCOLS = [b"mqtt", b"v12.stomp", b"sip", b"wamp.2.json", b"graphql-transport-ws",
+                b"graphql-ws", b"chat"]
+
+
+def subprotocol_index(head):
+    """fuzz_websocket's choice of subprotocol (byte 1 bits 2-5) for a request head."""
+    low = head.lower()
+    if b"/socket.io/" in low:
+        return 8
+    for line in low.split(b"\r\n"):
+        if line.startswith(b"sec-websocket-protocol:"):
+            offered = [p.strip() for p in line.split(b":", 1)[1].split(b",")]
+            for i, name in enumerate(SUBPROTOCOLS):
+                if name in offered:
+                    return i + 1
+    return 0
+
+
 def write(outdir, target, name, data):
     if not data or len(data) > MAX:
         return
@@ -149,8 +167,9 @@ def main():
                     write(outdir, "tls_decrypt", "%s-%d" % (name, suite),
                           sealed_script(conn, suite | (0x10 if h2 else 0) | 0x08))
             if b"websocket" in stream[0][:ends[0]].lower():
-                write(outdir, "websocket", name, b"\xff\x00" + script(conn, ends))
-                write(outdir, "websocket", name + "-plain", b"\x80\x00" + script(conn, ends))
+                sub = subprotocol_index(stream[0][:ends[0]]) << 2
+                write(outdir, "websocket", name, bytes([0xff, sub]) + script(conn, ends))
+                write(outdir, "websocket", name + "-plain", bytes([0x80, sub]) + script(conn, ends))
             if stream[0].startswith(b"PRI * HTTP/2.0"):
                 write(outdir, "http2", name, b"\x04" + whole)
             elif b"h2c" in stream[0][:ends[0]].lower():

@@ -96,6 +96,8 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
       "frame cut short by the end of the connection or capture") \
     X(WS_DEFLATE_CAPPED, INFO, "RFC 6455 §10.4", \
       "a message decompressed past upscope's limit; the rest of it was not inspected") \
+    X(WS_SUBPROTOCOL_NOT_SPOKEN, WARNING, "RFC 6455 §1.9, §4.2.2", \
+      "the messages are not the subprotocol both sides agreed on") \
     X(H2C_SETTINGS_MISSING, ERROR, "RFC 7540 §3.2.1", \
       "h2c upgrade request without HTTP2-Settings") \
     X(H2C_SETTINGS_DUPLICATE, ERROR, "RFC 7540 §3.2.1", \

@@ -149,8 +149,6 @@ check_contains_pane "piped capture: every one of its $npkts packets was read (no
 keys q
 check "piped capture: q from the terminal quits" wait_for "EXITED 0"
 
-# responsiveness under load: 10,000 WebSocket sessions arriving at 1,000 a second; every key
-# press is answered within UI_KEY_MS (100 ms on a release build; sanitizer builds are slower)
 # inside TLS: the lock at a glance, open where the key log decrypted it, closed where not
 tls="$CAPTURES/tls"
 start_ui "$tls/browser-wss.pcap" --all --keylog "'$tls/browser-wss.keys'"
@@ -193,7 +191,11 @@ check "RFC 8441: and Firefox's RST_STREAM, with its finding" \
 keys q
 wait_for "EXITED 0" >/dev/null
 
-limit=${UI_KEY_MS:-100}
+# responsiveness under load: 10,000 WebSocket sessions arriving at 1,000 a second; every key
+# press is answered within UI_KEY_MS. About 25 ms on an idle release build (it was 6 s when the
+# UI sorted under the store lock); 300 ms by default leaves room for a machine busy with other
+# tests (make -j2) and still catches that regression; sanitizer builds set more.
+limit=${UI_KEY_MS:-300}
 S="ui$((${S#ui} + 1))"
 tm new-session -d -s "$S" -x 120 -y 40 "$PY '$top_srcdir/tests/pcapgen.py' many-ws 10000 - 1000 \
     | env LANG=C.UTF-8 '$UPSCOPE' --ui -r -; echo EXITED \$?; sleep 600"

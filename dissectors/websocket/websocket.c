@@ -51,6 +51,7 @@ struct ws_dir {
 
 struct websocket {
     struct ws_dir d[2];
+    struct ws_app_state app;     /* what the messages carry */
     bool deflate;
     bool midstream;              /* negotiation unknown: RSV1 tolerated, nothing inflated */
 };
@@ -69,6 +70,7 @@ static struct ws_info *info(struct dissect *dx)
 /* ---- messages ---- */
 
 struct sink_ctx {
+    struct websocket *ws;
     struct dissect *dx;
     struct ws_dir *d;
     enum dir dir;
@@ -82,6 +84,8 @@ static void message_bytes(void *user, const uint8_t *p, size_t n)
     struct ws_info *wi = info(c->dx);
     if (wi)
         wi->message_bytes[c->dir] += n;
+    if (wi && !c->d->msg_damaged)
+        ws_app_bytes(&c->ws->app, &wi->app, c->dir, p, n, c->d->msg_opcode == WS_OP_BINARY);
     session_event_payload(dissect_session(c->dx), c->d->event, p, n);
     if (c->d->msg_opcode != WS_OP_TEXT || c->d->msg_damaged || c->d->utf8_reported)
         return;
@@ -141,6 +145,11 @@ static void message_end(struct sink_ctx *c)
     struct ws_info *wi = info(c->dx);
     if (wi)
         wi->messages[c->dir]++;
+    if (wi && (d->msg_damaged || (d->msg_compressed && !d->inflate_usable)))
+        ws_app_message_lost(&c->ws->app, c->dir);
+    else if (wi)
+        ws_app_message_end(&c->ws->app, &wi->app, dissect_session(c->dx), c->dir,
+                           d->msg_opcode == WS_OP_BINARY, c->ts);
     d->in_message = false;
 }
 
@@ -297,7 +306,7 @@ static void close_frame(struct ws_dir *d, struct dissect *dx, enum dir dir, ts_u
 static void frame_end(struct websocket *ws, struct dissect *dx, enum dir dir, ts_us_t ts)
 {
     struct ws_dir *d = &ws->d[dir];
-    struct sink_ctx c = { dx, d, dir, ts };
+    struct sink_ctx c = { ws, dx, d, dir, ts };
     d->state = WS_HEADER;
     if (d->data_frame && d->fh.fin)
         message_end(&c);
@@ -311,16 +320,17 @@ static void frame_payload(struct websocket *ws, struct dissect *dx, enum dir dir
 {
     struct ws_dir *d = &ws->d[dir];
     bool control = ws_opcode_is_control(d->fh.opcode);
+    struct ws_info *wi = info(dx);
     bool needed = control || d->event >= 0 ||
-                  (d->data_frame && (d->msg_opcode == WS_OP_TEXT || d->msg_compressed));
+                  (d->data_frame && (d->msg_opcode == WS_OP_TEXT || d->msg_compressed ||
+                                     (wi && ws_app_wants(&ws->app, &wi->app, dir))));
     if (!needed) {
-        struct ws_info *wi = info(dx);
         if (wi && d->data_frame)
             wi->message_bytes[dir] += n;
         d->offset += n;
         return;
     }
-    struct sink_ctx c = { dx, d, dir, ts };
+    struct sink_ctx c = { ws, dx, d, dir, ts };
     uint8_t buf[4096];
     while (n) {
         size_t k = n < sizeof buf ? n : sizeof buf;
@@ -504,6 +514,8 @@ static void *ws_create(struct dissect *dx)
     struct ws_info *wi = s ? ws_info_of(s) : NULL;
     if (wi && wi->deflate && !ws->midstream)
         setup_deflate(ws, wi);
+    if (wi)
+        ws_app_begin(&wi->app, wi->subprotocol, s->request ? s->request->target : NULL);
     return ws;
 }
 

@@ -43,6 +43,29 @@ static json_t *close_json(const struct ws_info *w)
                      "replied", w->close.replied);
 }
 
+/* What the messages carry: the protocol, how it was known, its handshake, messages by type. */
+static json_t *inner_json(const struct ws_app_info *a)
+{
+    if (a->proto == WSAPP_NONE && a->agreed == WSAPP_NONE)
+        return json_null();
+    json_t *types[2] = { json_object(), json_object() };
+    for (uint32_t i = 0; i < a->ntypes; i++)
+        for (int d = 0; d < 2; d++)
+            if (a->types[i].count[d])
+                json_object_set_new(types[d], a->types[i].name,
+                                    json_integer(a->types[i].count[d]));
+    const char *hs = ws_app_handshake_name(a->handshake);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:I}",
+        "protocol", json_wire_str(ws_app_proto_name(a->proto)),
+        "subprotocol_protocol", json_wire_str(ws_app_proto_name(a->agreed)),
+        "detected_from", json_wire_str(ws_app_source_name(a->source)),
+        "handshake", hs ? json_string(hs) : json_null(),
+        "handshake_detail", a->handshake ? json_wire_str(a->handshake_detail) : json_null(),
+        "types", "client", types[DIR_C2S], "server", types[DIR_S2C],
+        "unparsed", json_per_dir(a->unparsed[DIR_C2S], a->unparsed[DIR_S2C]),
+        "types_dropped", (json_int_t)a->types_dropped);
+}
+
 /* RFC 8441: the HTTP/2 stream that carried it, and how each half of it ended. */
 static json_t *h2_stream_json(const struct ws_info *w)
 {
@@ -83,6 +106,7 @@ json_t *ws_report_json(const struct session *s, const void *part)
                         json_per_dir(w->message_bytes[DIR_C2S], w->message_bytes[DIR_S2C]));
     json_object_set_new(o, "close", close_json(w));
     json_object_set_new(o, "h2_stream", h2_stream_json(w));
+    json_object_set_new(o, "inner", inner_json(&w->app));
     return o;
 }
 
@@ -124,6 +148,44 @@ static void text_close(const struct text_out *o, const struct ws_info *w)
     }
     fprintf(o->out, ", from the %s%s\n", dir_name(w->close.initiator),
             w->close.replied ? ", answered" : ", not answered");
+}
+
+static void text_inner_types(const struct text_out *o, const struct ws_app_info *a, enum dir d)
+{
+    int shown = 0;
+    fprintf(o->out, "%s: ", dir_name(d));
+    for (uint32_t i = 0; i < a->ntypes; i++) {
+        if (!a->types[i].count[d])
+            continue;
+        fprintf(o->out, "%s%u ", shown++ ? ", " : "", a->types[i].count[d]);
+        text_str(o, a->types[i].name, WS_APP_TYPE_LEN);
+    }
+    if (!shown)
+        fputs("none", o->out);
+}
+
+/* "inner       mqtt (subprotocol): CONNECT -> CONNACK 0 (accepted); client: 1 CONNECT, ..." */
+static void text_inner(const struct text_out *o, const struct ws_app_info *a)
+{
+    if (a->proto == WSAPP_NONE && a->agreed == WSAPP_NONE)
+        return;
+    text_label(o, "inner");
+    fprintf(o->out, "%s", a->proto ? ws_app_proto_name(a->proto) : "not recognised");
+    static const char *const from[] = { "", " (from the subprotocol)",
+                                        " (from the request target)", " (from the messages)" };
+    fputs(from[a->source], o->out);
+    if (a->handshake) {
+        fputs("; ", o->out);
+        text_str(o, a->handshake_detail, 64);
+    }
+    fputs("\n", o->out);
+    if (!a->ntypes)
+        return;
+    text_label(o, "");
+    text_inner_types(o, a, DIR_C2S);
+    fputs("; ", o->out);
+    text_inner_types(o, a, DIR_S2C);
+    fputc('\n', o->out);
 }
 
 /* RFC 8441 §5: END_STREAM is the orderly TCP close, RST_STREAM the TCP RST. */
@@ -179,6 +241,7 @@ void ws_report_text(const struct text_out *o, const struct session *s, const voi
         text_close(o, w);
     if (w->h2.present)
         text_h2_stream(o, s, w);
+    text_inner(o, &w->app);
 }
 
 /* ---- the UI ---- */
@@ -193,6 +256,13 @@ void ws_report_detail(struct detail_out *o, const struct session *s, const void 
     detail_list(o, "subprotocols offered", &w->subprotocols_offered);
     detail_list(o, "extensions accepted", &w->extensions);
     detail_list(o, "extensions offered", &w->extensions_offered);
+    if (w->app.proto || w->app.agreed)
+        detail_line(o, "  inner protocol: %s%s%s%s", w->app.proto ? ws_app_proto_name(w->app.proto)
+                    : "not recognised", w->app.source ? ", known from the " : "",
+                    w->app.source ? ws_app_source_name(w->app.source) : "",
+                    w->app.handshake ? "" : "");
+    if (w->app.handshake)
+        detail_line(o, "  inner handshake: %s", w->app.handshake_detail);
     if (w->deflate) {
         const struct ws_deflate_params *p = &w->deflate_params;
         detail_line(o, "  permessage-deflate: server window %u bits%s, client window %u bits%s",
@@ -258,6 +328,7 @@ const struct check_row ws_checks[] = {
     { F_WS_CLOSE_PAYLOAD_INVALID, NEED_SPOKEN, "close payloads valid", NULL },
     { F_WS_DATA_AFTER_CLOSE, NEED_SPOKEN, "no frames after close", NULL },
     { F_WS_DEFLATE_ERROR, NEED_SPOKEN, "compressed messages inflate", NULL },
+    { F_WS_SUBPROTOCOL_NOT_SPOKEN, NEED_SPOKEN, "the agreed subprotocol is spoken", NULL },
     { 0, 0, NULL, NULL },
 };
 

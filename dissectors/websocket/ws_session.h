@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "session.h"
+#include "ws_app.h"
 
 /* permessage-deflate parameters as agreed in the server's response (RFC 7692 §7.1). */
 struct ws_deflate_params {
@@ -40,6 +41,7 @@ struct ws_info {
         enum dir initiator;
         bool replied;                  /* the other side sent its close too */
     } close;
+    struct ws_app_info app;            /* what its messages carry (MQTT, STOMP, ...) */
     struct {                           /* RFC 8441: the HTTP/2 stream that carried it */
         bool present;
         uint32_t stream;
