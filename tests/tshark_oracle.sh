@@ -38,9 +38,10 @@ for pcap in "$CAPTURES"/*.pcap "$CAPTURES"/corpus/*.pcap*; do
     done <"$TMP/ws.ndjson"
 done
 
-# HTTP/2: frames per direction and type (tshark follows the h2c upgrade by itself)
-h2_tshark_frames() { # FILE SERVER_PORT CLIENT_PORT
-    tshark -r "$1" -d "tcp.port==$2,http" -Y "http2 && tcp.port==$3" \
+# HTTP/2: frames per direction and type (tshark follows the h2c upgrade by itself; prior
+# knowledge it must be told, or it loses frames a server sends before the client's preface)
+h2_tshark_frames() { # FILE SERVER_PORT CLIENT_PORT PROTO
+    tshark -r "$1" -d "tcp.port==$2,$4" -Y "http2 && tcp.port==$3" \
         -T fields -e tcp.srcport -e http2.type 2>/dev/null |
         awk -v c="$3" '{ n = split($2, t, ","); for (i = 1; i <= n; i++)
                              print ($1 == c ? "client" : "server"), t[i] }' | sort | uniq -c |
@@ -54,17 +55,24 @@ h2_upscope_frames() {
                             for (i in names) type[names[i]] = i - 1 }
                     $2 != "UNKNOWN" { print $1, type[$2], $3 }' | sort
 }
-for pcap in "$CAPTURES"/h2*.pcap; do
+for pcap in "$CAPTURES"/h2*.pcap "$CAPTURES"/corpus/*http2*.pcap; do
     name=$(basename "$pcap")
     "$UPSCOPE" -q -j - -r "$pcap" |
         jq -c 'select(.transition == "h2c" and (.outcome == "switched" or
                                                .outcome == "prior_knowledge"))' >"$TMP/h2.ndjson"
+    [[ $name == *http2* ]] && check "$name: HTTP/2 sessions found" test -s "$TMP/h2.ndjson"
     while read -r line; do
         sp=$(jq -r .server.port <<<"$line"); cp=$(jq -r .client.port <<<"$line")
+        proto=$([ "$(jq -r .outcome <<<"$line")" = prior_knowledge ] && echo http2 || echo http)
         check_eq "$name (client port $cp): HTTP/2 frames per type match tshark" \
-            "$(h2_tshark_frames "$pcap" "$sp" "$cp")" "$(h2_upscope_frames <<<"$line")"
+            "$(h2_tshark_frames "$pcap" "$sp" "$cp" "$proto")" "$(h2_upscope_frames <<<"$line")"
     done <"$TMP/h2.ndjson"
 done
+# a server that speaks first (nghttpd sends its SETTINGS before the client's preface, RFC 9113
+# §3.4): its SETTINGS are seen, not lost while the client's side was still unknown
+check_eq "server speaks first: the server's SETTINGS are recorded" true \
+    "$("$UPSCOPE" -q -j - -r "$CAPTURES/corpus/suricata-verify__http2-errorcode__input.pcap" |
+       jq -r '.h2c.server_settings != null')"
 
 # TLS after RFC 2817: tshark needs to be told where TLS starts; upscope finds it itself
 for cap in tls-upgrade-options tls-upgrade-get; do
