@@ -123,6 +123,9 @@ want h2c-curl && capture h2c-curl 18100 "$(apache 18100)" \
 want h2c-nghttp && capture h2c-nghttp 18101 "$(apache 18101)" \
     "nghttp -u http://127.0.0.1:18101/index.html"
 
+want h2c-nghttp-two && capture h2c-nghttp-two 18114 "$(apache 18114)" \
+    "nghttp -u http://127.0.0.1:18114/index.html http://127.0.0.1:18114/b.txt"
+
 want h2-prior-knowledge && capture h2-prior-knowledge 18102 \
     "cd $www && exec nghttpd --no-tls -d $www 18102" \
     "curl -s --http2-prior-knowledge http://127.0.0.1:18102/index.html"

@@ -337,8 +337,10 @@ def recv_until_head(sock):
 def h2c_client(port, mode):
     """An h2c upgrade the way a client library would (settings from python3-h2), or broken in
     one way: missing-settings, duplicate-settings, full-frame (a whole SETTINGS frame in
-    HTTP2-Settings), no-option (HTTP2-Settings not in Connection), smuggle (a second stream for
-    another path), body (the upgrade request carries a body)."""
+    HTTP2-Settings), no-option (HTTP2-Settings not in Connection), smuggle (the upgrade as a
+    reverse proxy forwards it, Via and X-Forwarded-For added, then a second stream for a path
+    the proxy would have guarded: h2c smuggling as the backend sees it), body (the upgrade
+    request carries a body)."""
     import h2.config
     import h2.connection
     import h2.events
@@ -353,6 +355,8 @@ def h2c_client(port, mode):
     lines.append(b"Connection: Upgrade" if mode in ("missing-settings", "no-option")
                  else b"Connection: Upgrade, HTTP2-Settings")
     lines.append(b"Upgrade: h2c")
+    if mode == "smuggle":
+        lines += [b"Via: 1.1 edge-proxy", b"X-Forwarded-For: 198.51.100.7"]
     if mode == "full-frame":
         payload = base64.urlsafe_b64decode(settings + b"=" * (-len(settings) % 4))
         frame_bytes = struct.pack(">I", len(payload))[1:] + b"\x04\x00\x00\x00\x00\x00" + payload

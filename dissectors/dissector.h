@@ -102,6 +102,16 @@ struct dissector {
     /* for a protocol that encrypts: could upscope see inside? (the session list's lock) */
     enum lock_state (*lock)(const void *part);
 
+    /* ---- the session's lifecycle (lifecycle.c; all optional) ---- */
+    /* how the protocol itself ended the session ("close_handshake", ...; NULL: it did not
+     * say) and by which side (*by, -1: neither) */
+    const char *(*ended_by)(const struct session *s, const void *part, int *by);
+    /* its figures: keys added to the NDJSON lifecycle object, text appended to the summary's
+     * lifecycle line ("; ..."), lines of the UI detail's lifecycle section */
+    void (*lifecycle_json)(struct json_t *life, const struct session *s, const void *part);
+    void (*lifecycle_text)(const struct text_out *o, const struct session *s, const void *part);
+    void (*lifecycle_detail)(struct detail_out *o, const struct session *s, const void *part);
+
     /* A session carried in a layer above this protocol begins or ends: add to it what this
      * layer knows (TLS: its handshake on the ladder; its version, suite, SNI, ALPN, whether it
      * was decrypted). Optional. */
@@ -142,6 +152,10 @@ size_t dissect_pending(const struct dissect *dx, enum dir dir);
 
 /* True if dir's stream was picked up without its start (no SYN captured, or after a gap). */
 bool dissect_midstream(const struct dissect *dx, enum dir dir);
+
+/* Is the connection (or the layer) ending without having ended (a timeout, an eviction, the
+ * end of the capture)? Meaningful while closing. */
+bool dissect_incomplete(const struct dissect *dx);
 
 /* One parsing step: consumes one unit (a head, a frame header, a stretch of payload) at p and
  * returns the bytes it used, or 0 when it needs more bytes. */

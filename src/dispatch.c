@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lifecycle.h"
+
 /* A stream picked up mid-way is probed again at the start of each of its next few segments:
  * the first one may begin inside a message, a later one at a message boundary. */
 #define MIDSTREAM_PROBES 8
@@ -56,6 +58,13 @@ void dissect_want_report(struct dissect *dx)
 size_t dissect_pending(const struct dissect *dx, enum dir dir)
 {
     return dx->side[dir].len;
+}
+
+bool dissect_incomplete(const struct dissect *dx)
+{
+    while (dx->parent && !dx->closed)
+        dx = dx->parent;
+    return dx->closed && dx->incomplete;
 }
 
 bool dissect_midstream(const struct dissect *dx, enum dir dir)
@@ -306,6 +315,8 @@ static void layer_data(struct dissect *dx, enum dir dir, const uint8_t *p, size_
 {
     if (dx->closed || n == 0)
         return;
+    if (dx->session)
+        dx->session->last_data = ts;
     struct dissect_side *s = &dx->side[dir];
     if (s->proto == PROTO_UNKNOWN)
         probe_and_feed(dx, dir, p, n, ts);
@@ -493,6 +504,12 @@ static void add_transport_findings(struct session *s, const struct dissect *dx, 
             session_finding(s, F_TCP_OVERLAP_CONFLICT, d, ts, "%u retransmission(s) carried "
                             "bytes different from the first copy; the first copy was used",
                             r->conflicts);
+        const struct flow_life *l = &f->life;
+        if (l->rst && l->rst_in_flight && flow_dir_of_side(f, l->rst_side) == (enum dir)d &&
+            s->end_cause != SESSION_END_REPLACED)
+            session_finding(s, F_TCP_RESET_WITH_DATA_IN_FLIGHT, d, ts, "the %s reset the "
+                            "connection with %u byte(s) from the %s not yet acknowledged",
+                            dir_name(d), l->rst_in_flight, dir_name(!d));
     }
 }
 
@@ -505,8 +522,23 @@ void dissect_session_end(struct dissect *dx, ts_us_t ts)
     if (ts > s->end)
         s->end = ts;
     s->incomplete = dx->closed && dx->incomplete;
+    const struct dissect *root = dx;
+    while (root->parent)
+        root = root->parent;
+    s->end_cause = !dx->closed ? SESSION_END_REPLACED
+                 : root->closed ? SESSION_END_CONNECTION : SESSION_END_LAYER;
     session_take_stats(s, dx->flow);
     add_transport_findings(s, dx, s->end);
+    if (session_recording(s)) { /* the ladder ends with its last silence and how it ended */
+        char w[96];
+        ts_us_t died = lifecycle_end_time(s);
+        if (s->last_data && died > s->last_data && died - s->last_data >= 1000000) {
+            lifecycle_duration(died - s->last_data, w, sizeof w);
+            session_event(s, died, SESSION_EVENT_NOTE, PROTO_NONE, "%s of silence", w);
+        }
+        lifecycle_end_words(lifecycle_end(s), w, sizeof w);
+        session_event(s, s->end, SESSION_EVENT_NOTE, PROTO_NONE, "ended: %s", w);
+    }
     /* each layer that carries it adds what it knows (TLS: version, suite, decrypted) */
     for (struct dissect *l = dx; l->parent; l = l->parent) {
         const struct dissector *d = dissector_get((enum proto)l->carrier);

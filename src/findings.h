@@ -16,6 +16,8 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
       "Upgrade in an HTTP/1.0 message, which a server must ignore") \
     X(UPGRADE_101_NOT_REQUESTED, ERROR, "RFC 9110 §15.2.2", \
       "101 Switching Protocols answering a request that asked for no upgrade") \
+    X(UPGRADE_101_TO_HTTP10, ERROR, "RFC 9110 §7.8", \
+      "101 Switching Protocols answering an HTTP/1.0 request, whose Upgrade must be ignored") \
     X(UPGRADE_101_PROTOCOL_NOT_OFFERED, ERROR, "RFC 9110 §7.8", \
       "101 switches to a protocol the client did not offer") \
     X(UPGRADE_101_UPGRADE_HEADER_MISSING, ERROR, "RFC 9110 §15.2.2", \
@@ -98,6 +100,12 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
       "a message decompressed past upscope's limit; the rest of it was not inspected") \
     X(WS_SUBPROTOCOL_NOT_SPOKEN, WARNING, "RFC 6455 §1.9, §4.2.2", \
       "the messages are not the subprotocol both sides agreed on") \
+    X(WS_CLOSED_WITHOUT_CLOSE_FRAME, WARNING, "RFC 6455 §7.1.5, §7.1.1", \
+      "the WebSocket ended without a close frame: the application sees 1006") \
+    X(WS_CLOSE_NOT_ANSWERED, WARNING, "RFC 6455 §5.5.1", \
+      "a close frame was never answered by the peer's close") \
+    X(WS_PING_UNANSWERED, WARNING, "RFC 6455 §5.5.2", \
+      "a ping got no pong") \
     X(H2C_SETTINGS_MISSING, ERROR, "RFC 7540 §3.2.1", \
       "h2c upgrade request without HTTP2-Settings") \
     X(H2C_SETTINGS_DUPLICATE, ERROR, "RFC 7540 §3.2.1", \
@@ -165,7 +173,11 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
     X(STREAM_GAP, INFO, "-", \
       "bytes missing from the capture; the stream was resynchronised") \
     X(TCP_OVERLAP_CONFLICT, WARNING, "RFC 9293 §3.10.7.4", \
-      "retransmitted TCP bytes differ from the first copy (evasion or corruption)")
+      "retransmitted TCP bytes differ from the first copy (evasion or corruption)") \
+    X(CONNECTION_IDLE_TIMEOUT_PATTERN, INFO, "-", \
+      "sessions to this server keep ending after the same silence: an idle timeout") \
+    X(TCP_RESET_WITH_DATA_IN_FLIGHT, INFO, "RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.13", \
+      "the connection was reset while the peer's bytes were unacknowledged: they were lost")
 
 enum finding_id {
 #define UPSCOPE_FINDING_ENUM(id, sev, rfc, title) F_##id,

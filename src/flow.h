@@ -45,6 +45,20 @@ enum flow_end {
 
 struct conn;
 
+/* How the connection lived, as the capture point saw it (times 0: not seen). */
+struct flow_life {
+    ts_us_t syn, synack, ack;        /* the three-way handshake */
+    ts_us_t fin[2];                  /* per sending side: its FIN (inside the window) */
+    ts_us_t rst;                     /* the RST that ended it */
+    uint8_t rst_side;
+    uint32_t rst_in_flight;          /* bytes sent towards the RST's sender that it had not
+                                      * acknowledged: data the reset threw away */
+    uint32_t ack_seq[2];             /* per sending side: the latest acknowledgement */
+    bool ack_seen[2];
+    bool ended;                      /* end (enum flow_end) is known */
+    uint8_t end;
+};
+
 /* What one endpoint said of its receive window (RFC 9293 §3.8.6, RFC 7323 §2). */
 struct tcp_window {
     uint16_t window;                 /* the latest advertised, as sent */
@@ -67,6 +81,7 @@ struct flow {
     uint64_t bytes[2];               /* IP bytes per sending side */
     struct reasm_dir stream[2];      /* per sending side */
     struct tcp_window win[2];        /* per sending side */
+    struct flow_life life;
     struct conn *conn;               /* dissection state, owned by the caller; NULL until data */
     void *export;                    /* pcap_export's state for this flow, when exporting */
 };

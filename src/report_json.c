@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "dissector.h"
 #include "escape.h"
+#include "lifecycle.h"
 #include "report_text.h"
 
 /* A string from the wire, made valid UTF-8. Its length is passed on, so a NUL byte stays in the
@@ -170,6 +171,7 @@ static json_t *session_json(const struct session *s)
     json_object_set_new(o, "findings", findings_json(s));
     json_object_set_new(o, "findings_dropped", json_integer(s->findings_dropped));
     json_object_set_new(o, "stats", stats_json(s));
+    json_object_set_new(o, "lifecycle", lifecycle_json(s));
     return o;
 }
 

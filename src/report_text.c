@@ -7,6 +7,7 @@
 #include "classify.h"
 #include "dissector.h"
 #include "escape.h"
+#include "lifecycle.h"
 
 #define SGR_RESET TEXT_SGR_RESET
 #define SGR_BOLD TEXT_SGR_BOLD
@@ -184,6 +185,7 @@ void report_text_session(FILE *out, const struct session *s, bool color)
         if (d && d->report_text && part)
             d->report_text(&pr, s, part, spoke);
     }
+    lifecycle_text(&pr, s);
     print_ndpi(&pr, &s->ndpi);
     print_findings(&pr, s);
     fputc('\n', out);

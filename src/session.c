@@ -127,7 +127,7 @@ int session_event(struct session *s, ts_us_t ts, int dir, enum proto source, con
     va_start(ap, fmt);
     vsnprintf(e->label, sizeof e->label, fmt, ap);
     va_end(ap);
-    if (dir >= 0)
+    if (dir == DIR_C2S || dir == DIR_S2C) /* a note is no side's latest message */
         ev->last[dir] = (int)ev->n;
     return (int)ev->n++;
 }
@@ -301,4 +301,8 @@ void session_take_stats(struct session *s, const struct flow *f)
         s->stats.stream_bytes[d] = f->stream[side].delivered;
         s->stats.gaps[d] = f->stream[side].gaps;
     }
+    const struct flow_life *l = &f->life;
+    s->tcp = (struct session_tcp){ l->syn, l->synack, l->ack,
+        { l->fin[flow_side_of_dir(f, DIR_C2S)], l->fin[flow_side_of_dir(f, DIR_S2C)] },
+        l->rst, flow_dir_of_side(f, l->rst_side), l->rst_in_flight, l->ended, l->end };
 }

@@ -119,6 +119,24 @@ struct session_finding {
 #define SESSION_MAX_FINDINGS 64
 #define SESSION_MESSAGES_PER_KIND 4   /* distinct messages kept per id and direction */
 
+/* Why a session ended, before its protocol says more (lifecycle.c). */
+enum session_end { SESSION_END_OPEN, SESSION_END_REPLACED, SESSION_END_CONNECTION,
+                   SESSION_END_LAYER };
+
+/* An event of the connection rather than a message (a silence, the end): drawn across. */
+#define SESSION_EVENT_NOTE 2
+
+/* The connection's life (flow.h's struct flow_life) by role direction. */
+struct session_tcp {
+    ts_us_t syn, synack, ack;          /* the handshake as the capture point saw it, or 0 */
+    ts_us_t fin[2];                    /* each side's FIN, or 0 */
+    ts_us_t rst;                       /* the RST, or 0 ... */
+    int rst_dir;                       /* ... its sender */
+    uint32_t rst_in_flight;            /* bytes towards its sender it had not acknowledged */
+    bool ended;                        /* the connection's end is known: */
+    uint8_t end;                       /* enum flow_end */
+};
+
 struct session_stats {
     uint64_t packets[2], bytes[2];     /* by role direction, IP bytes */
     uint64_t stream_bytes[2];          /* reassembled payload bytes */
@@ -132,6 +150,7 @@ struct session {
     struct ip_addr client_ip, server_ip;
     uint16_t client_port, server_port;
     ts_us_t start, end;
+    ts_us_t last_data;                 /* when bytes of it last arrived */
     enum transition transition;
     enum outcome outcome;
     bool incomplete;                   /* reported before its connection ended */
@@ -150,6 +169,8 @@ struct session {
     uint32_t nfindings, findings_dropped;
     uint32_t severity_count[SEV_COUNT];
     struct session_stats stats;
+    struct session_tcp tcp;            /* the connection's life when the session ended */
+    uint8_t end_cause;                 /* enum session_end */
 };
 
 /* A new session for flow f, started at ts. NULL if memory runs out. */

@@ -51,6 +51,33 @@ static bool in_window(const struct flow *f, int side, uint32_t seq)
     return reasm_seq_plausible(&f->stream[side], seq, tcp_receive_window(f, !side));
 }
 
+/* The handshake's times and the acknowledgements, for the connection's lifecycle. */
+static void note_life(struct flow *f, int side, const struct packet *pkt)
+{
+    struct flow_life *l = &f->life;
+    uint8_t flags = pkt->tcp_flags;
+    if ((flags & TCP_SYN) && !(flags & TCP_ACK) && !l->syn)
+        l->syn = pkt->ts;
+    else if ((flags & TCP_SYN) && (flags & TCP_ACK) && !l->synack)
+        l->synack = pkt->ts;
+    else if ((flags & TCP_ACK) && l->synack && !l->ack && side == f->client)
+        l->ack = pkt->ts;
+    if (flags & TCP_ACK) {
+        l->ack_seq[side] = pkt->ack;
+        l->ack_seen[side] = true;
+    }
+}
+
+/* Bytes the peer had sent towards side that side had not acknowledged. */
+static uint32_t in_flight_towards(const struct flow *f, int side)
+{
+    const struct reasm_dir *peer = &f->stream[!side];
+    if (!f->life.ack_seen[side])
+        return 0;
+    int32_t d = (int32_t)(peer->high_seq - f->life.ack_seq[side]);
+    return d > 0 ? (uint32_t)d : 0;
+}
+
 enum tcp_result tcp_track(struct reasm_ctx *r, struct tcp_stats *st, struct flow *f, int side,
                           const struct packet *pkt)
 {
@@ -75,6 +102,9 @@ enum tcp_result tcp_track(struct reasm_ctx *r, struct tcp_stats *st, struct flow
         }
         st->rst++;
         f->rst = true;
+        f->life.rst = pkt->ts;
+        f->life.rst_side = (uint8_t)side;
+        f->life.rst_in_flight = in_flight_towards(f, side);
         reasm_flush(r, mine, f, side, pkt->ts);
         reasm_flush(r, peer, f, !side, pkt->ts);
         return TCP_ENDED;
@@ -86,6 +116,8 @@ enum tcp_result tcp_track(struct reasm_ctx *r, struct tcp_stats *st, struct flow
         uint32_t fin_seq = seq + pkt->payload_len;
         if (in_window(f, side, fin_seq)) {
             st->fin++;
+            if (!f->life.fin[side])
+                f->life.fin[side] = pkt->ts;
             reasm_fin(r, mine, f, side, fin_seq, pkt->ts);
         } else {
             st->fin_ignored++;
@@ -93,6 +125,7 @@ enum tcp_result tcp_track(struct reasm_ctx *r, struct tcp_stats *st, struct flow
     }
     if (flags & TCP_ACK)
         reasm_ack(r, peer, f, !side, pkt->ack, pkt->ts);
+    note_life(f, side, pkt);
     if (mine->state == REASM_DONE && peer->state == REASM_DONE)
         return TCP_ENDED;
     return TCP_CONTINUE;

@@ -99,6 +99,10 @@ static void conn_finish(struct worker *w, struct flow *f, ts_us_t ts, bool incom
 static void on_flow_end(void *user, struct flow *f, enum flow_end why)
 {
     struct worker *w = user;
+    if (!f->life.ended) {
+        f->life.ended = true;
+        f->life.end = (uint8_t)why;
+    }
     if (!f->closed)
         conn_finish(w, f, f->last_ts, why != FLOW_END_CLOSED);
     if (w->export)
@@ -114,6 +118,7 @@ static void on_session(void *user, struct dissect *dx, struct session *s)
         classify_describe(w->classify, &c->cf, &s->ndpi);
         tls_info_from_ndpi(s);
     }
+    idle_pattern_note(&w->idle, s);
     w->sink.on_session(w->sink.app, s);
 }
 
@@ -182,6 +187,8 @@ static void process_tcp(struct worker *w, struct packet *pkt)
     if (c && w->classify)
         classify_packet(w->classify, &c->cf, pkt);
     if (tcp_track(&w->reasm, &w->tcp, f, side, pkt) == TCP_ENDED) {
+        f->life.ended = true;
+        f->life.end = FLOW_END_CLOSED;
         conn_finish(w, f, pkt->ts, false);
         flow_mark_closed(&w->flows, f);
     }

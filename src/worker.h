@@ -16,6 +16,7 @@
 #include "packet.h"
 #include "classify.h"
 #include "pcap_export.h"
+#include "idle_pattern.h"
 #include "reasm.h"
 #include "tcp.h"
 
@@ -62,6 +63,7 @@ struct worker {
     struct decode_stats decode;
     struct tcp_stats tcp;
     struct worker_counters count;
+    struct idle_pattern idle;      /* sessions dying after the same silence */
     struct session *touched;       /* the open session of the last packet's connection, if any
                                     * (valid until the next packet; for the UI's change marks) */
 };

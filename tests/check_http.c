@@ -299,6 +299,7 @@ START_TEST(generic_upgrade_findings)
     struct session *s = harness_close(&h);
     ck_assert_finding(s, UPGRADE_CONNECTION_TOKEN_MISSING);
     ck_assert_finding(s, UPGRADE_IN_HTTP10);
+    ck_assert_finding(s, UPGRADE_101_TO_HTTP10); /* RFC 9110 §7.8: it must be ignored */
     ck_assert_finding(s, UPGRADE_101_PROTOCOL_NOT_OFFERED);
     ck_assert_finding(s, WS_HTTP_VERSION_TOO_OLD);
     ck_assert_int_eq(s->transition, TRANSITION_NONE); /* foo/2: nothing upscope speaks */

@@ -140,7 +140,7 @@ static void settings(struct harness *h, enum dir dir, uint16_t id, uint32_t v)
 }
 
 /* Upgrade, prefaces, both SETTINGS: a connection ready for frames. */
-static void open_h2c(struct harness *h)
+static void open_h2c_with(struct harness *h, const char *request)
 {
     harness_init(h, false);
     for (int d = 0; d < 2; d++) {
@@ -148,11 +148,16 @@ static void open_h2c(struct harness *h)
             nghttp2_hd_deflate_del(deflater[d]);
         nghttp2_hd_deflate_new(&deflater[d], 1u << 20); /* the table size as the test sets */
     }
-    harness_send_str(h, DIR_C2S, upgrade_request);
+    harness_send_str(h, DIR_C2S, request);
     harness_send_str(h, DIR_S2C, upgrade_101);
     harness_send_str(h, DIR_C2S, preface);
     settings(h, DIR_C2S, H2_SETTINGS_MAX_CONCURRENT_STREAMS, 100);
     settings(h, DIR_S2C, H2_SETTINGS_MAX_CONCURRENT_STREAMS, 64);
+}
+
+static void open_h2c(struct harness *h)
+{
+    open_h2c_with(h, upgrade_request);
 }
 
 static const char *const req_admin[] = { ":method", "GET", ":scheme", "http", ":path", "/admin",
@@ -270,7 +275,8 @@ START_TEST(stream_rules_and_smuggling)
     headers(&h, DIR_S2C, 9, 0, resp_200);          /* nobody opened stream 9 */
     struct session *s = harness_close(&h);
     ck_assert_uint_ge(finding_count(s, F_H2_FRAME_INVALID), 3);
-    ck_assert_finding(s, H2C_SMUGGLING_SUSPECTED);
+    /* a client's own requests on its upgraded connection: ordinary multiplexing */
+    ck_assert_no_finding(s, H2C_SMUGGLING_SUSPECTED);
     const struct h2_request *r3 = NULL;
     for (uint32_t i = 0; i < h2_info_get(s)->nrequests; i++)
         if (h2_info_get(s)->requests[i].stream == 3)
@@ -278,6 +284,59 @@ START_TEST(stream_rules_and_smuggling)
     ck_assert_ptr_nonnull(r3);
     ck_assert_str_eq(r3->path, "/admin");
     ck_assert_int_eq(r3->status, 200);
+    harness_free(&h);
+}
+END_TEST
+
+START_TEST(no_preface_after_101)
+{
+    /* RFC 9113 §3.4: the client closes after the 101 without ever sending the preface */
+    struct harness h;
+    harness_init(&h, false);
+    harness_send_str(&h, DIR_C2S, upgrade_request);
+    harness_send_str(&h, DIR_S2C, upgrade_101);
+    settings(&h, DIR_S2C, H2_SETTINGS_MAX_CONCURRENT_STREAMS, 64);
+    struct session *s = harness_close(&h);
+    ck_assert_finding(s, H2C_CLIENT_PREFACE_MISSING);
+    harness_free(&h);
+    /* ... but a capture that ends before it could be sent blames no one */
+    harness_init(&h, false);
+    harness_send_str(&h, DIR_C2S, upgrade_request);
+    harness_send_str(&h, DIR_S2C, upgrade_101);
+    dispatch_close(&h.dx, ++h.ts, true);
+    dispatch_conn_release(&h.dx);
+    ck_assert_no_finding(h.sessions[h.nsessions - 1], H2C_CLIENT_PREFACE_MISSING);
+    harness_free(&h);
+}
+END_TEST
+
+START_TEST(smuggling_signs)
+{
+    /* the upgrade came through a proxy (Via): another path past it is suspect */
+    static const char proxied[] =
+        "GET /index.html HTTP/1.1\r\nHost: h.example\r\nVia: 1.1 edge\r\n"
+        "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+        "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n";
+    struct harness h;
+    open_h2c_with(&h, proxied);
+    const char *const same_path[] = { ":method", "GET", ":scheme", "http", ":path",
+                                      "/index.html", ":authority", "h.example", NULL };
+    headers(&h, DIR_C2S, 3, 0x1, same_path);
+    struct session *s = harness_close(&h);
+    ck_assert_no_finding(s, H2C_SMUGGLING_SUSPECTED); /* the same path again: fine */
+    harness_free(&h);
+    open_h2c_with(&h, proxied);
+    headers(&h, DIR_C2S, 3, 0x1, req_admin);
+    s = harness_close(&h);
+    ck_assert_finding(s, H2C_SMUGGLING_SUSPECTED);
+    harness_free(&h);
+    /* no proxy in sight, but a stream for another host than the upgrade's */
+    const char *const other_host[] = { ":method", "GET", ":scheme", "http", ":path", "/",
+                                       ":authority", "internal.example", NULL };
+    open_h2c(&h);
+    headers(&h, DIR_C2S, 3, 0x1, other_host);
+    s = harness_close(&h);
+    ck_assert_finding(s, H2C_SMUGGLING_SUSPECTED);
     harness_free(&h);
 }
 END_TEST
@@ -516,6 +575,8 @@ static Suite *http2_suite(void)
     tcase_add_test(tc, prefaces);
     tcase_add_test(tc, frame_rules);
     tcase_add_test(tc, stream_rules_and_smuggling);
+    tcase_add_test(tc, smuggling_signs);
+    tcase_add_test(tc, no_preface_after_101);
     tcase_add_test(tc, continuation_sequencing);
     tcase_add_test(tc, header_lists);
     tcase_add_test(tc, hpack_error);

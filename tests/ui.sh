@@ -116,7 +116,7 @@ check_contains "hostile: so do the reason phrase's" "$TMP/detail" \
     '101 Switching \e]2;title\x07Protocols'
 keys Enter
 wait_for "GET /" >/dev/null
-keys End Up Enter   # the client's close, whose reason carries the escapes
+keys End Up Up Enter   # the client's close (before the server's and the "ended" mark)
 check "hostile: a payload with escapes opens" wait_for "Hex"
 check_contains_pane "hostile: shown escaped in the payload view" '\e[31;1mRED'
 check_eq "hostile: the terminal title did not change" "$title_before" \
@@ -188,6 +188,20 @@ check_contains_pane "RFC 8441: then the WebSocket frames" "TEXT FIN MASK len=22"
 keys End
 check "RFC 8441: and Firefox's RST_STREAM, with its finding" \
     wait_for "RST_STREAM stream=5 CANCEL"
+keys q
+wait_for "EXITED 0" >/dev/null
+
+# the lifecycle: a section of the detail, the silence and the end on the ladder
+start_ui "$CAPTURES/life/life-idle-haproxy.pcap"
+check "lifecycle: the list appears" wait_for "[end of file]"
+keys Enter
+check "lifecycle: the detail opens" wait_for "Checklist"
+: >"$TMP/detail"
+for _ in 1 2 3 4; do pane >>"$TMP/detail"; keys NPage; done
+check_contains "lifecycle: its section" "$TMP/detail" "ended: TCP FIN from the server first"
+keys Enter
+check "lifecycle: the ladder marks the silence" wait_for "1.01 s of silence"
+check_contains_pane "lifecycle: and how it ended" "ended: TCP FIN from the server first"
 keys q
 wait_for "EXITED 0" >/dev/null
 

@@ -314,6 +314,9 @@ static void on_switch(struct http1 *h, struct dissect *dx, struct http_head *res
         }
     } else {
         s->outcome = OUTCOME_SWITCHED;
+        if (s->request && s->request->major == 1 && s->request->minor == 0)
+            session_finding(s, F_UPGRADE_101_TO_HTTP10, DIR_S2C, resp->ts, "101 answers an "
+                            "HTTP/1.0 request, whose Upgrade the server must ignore");
     }
     struct span first;
     enum proto p = upgrade_proto(resp, &first);

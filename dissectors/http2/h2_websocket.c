@@ -132,6 +132,7 @@ void h2ws_request(struct h2_ws_set *set, struct dissect *dx, uint32_t stream,
     if (ws) {
         ws->h2.present = true;
         ws->h2.stream = stream;
+        ws->h2.first_end = -1;
     }
     char label[64];
     snprintf(label, sizeof label, "HEADERS stream=%u CONNECT :protocol=websocket", stream);
@@ -206,8 +207,11 @@ void h2ws_end_stream(struct h2_ws_set *set, struct h2_ws *w, enum dir dir, ts_us
     w->ended[dir] = true;
     session_event(w->s, ts, dir, PROTO_HTTP2, "END_STREAM stream=%u", w->stream);
     struct ws_info *ws = w->s ? ws_info_of(w->s) : NULL;
-    if (ws)
+    if (ws) {
         ws->h2.end_stream[dir] = true;
+        if (ws->h2.first_end < 0)
+            ws->h2.first_end = dir;
+    }
     if (w->started)
         dissect_layer_fin(w->layer, dir, ts);
     /* both halves closed, or a refusal that ended the stream */

@@ -72,6 +72,8 @@ struct http2 {
     bool upgraded;                /* reached through an h2c upgrade */
     bool client_push_enabled;
     char *upgrade_path;           /* the upgrade request's target (smuggling hint) */
+    char *upgrade_host;           /* ... its Host */
+    bool upgrade_proxied;         /* ... came through a proxy (Via, Forwarded, X-Forwarded-*) */
     bool connect_enabled, connect_ever;  /* SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3) */
     struct h2_ws_set ws;          /* streams carrying WebSockets */
 };
@@ -212,6 +214,23 @@ static void on_header(struct dissect *dx, struct block *b, enum dir dir, const n
                                                                   : REQUEST_FIELD_CAP);
 }
 
+/* h2c smuggling (a client upgrades through a proxy that forwards the 101, then reaches the
+ * backend directly): suspected when a stream after the upgrade goes to another authority, or
+ * to another path when the upgrade visibly came through a proxy. A client multiplexing its
+ * own requests over the upgraded connection is ordinary HTTP/2 (RFC 9113 §5). */
+static void check_smuggling(struct http2 *h, struct dissect *dx, const struct block *b,
+                            ts_us_t ts)
+{
+    if (b->authority && h->upgrade_host && strcasecmp(b->authority, h->upgrade_host) != 0)
+        FINDING(dx, H2C_SMUGGLING_SUSPECTED, DIR_C2S, ts, "after upgrading a request for host "
+                "\"%s\", stream %u goes to \"%s\"", h->upgrade_host, b->stream, b->authority);
+    else if (h->upgrade_proxied && b->path && h->upgrade_path &&
+             strcmp(b->path, h->upgrade_path) != 0)
+        FINDING(dx, H2C_SMUGGLING_SUSPECTED, DIR_C2S, ts, "the upgrade came through a proxy for "
+                "\"%s\"; stream %u, past the proxy, asks for \"%s\"", h->upgrade_path,
+                b->stream, b->path);
+}
+
 /* The whole header list of a block is known: check it and record the request or status. */
 static void block_done(struct http2 *h, struct dissect *dx, enum dir dir, ts_us_t ts)
 {
@@ -222,10 +241,8 @@ static void block_done(struct http2 *h, struct dissect *dx, enum dir dir, ts_us_
         if (!b->method || (!connect && (!b->scheme || !b->path)))
             FINDING(dx, H2_HEADER_INVALID, dir, ts, "stream %u: request without :method, "
                     ":scheme and :path (RFC 9113 §8.3.1)", b->stream);
-        if (h->upgraded && dir == DIR_C2S && b->path && h->upgrade_path &&
-            strcmp(b->path, h->upgrade_path) != 0)
-            FINDING(dx, H2C_SMUGGLING_SUSPECTED, dir, ts, "after upgrading with a request for "
-                    "\"%s\", stream %u asks for \"%s\"", h->upgrade_path, b->stream, b->path);
+        if (h->upgraded && dir == DIR_C2S)
+            check_smuggling(h, dx, b, ts);
         /* RFC 8441 §4: an extended CONNECT; "websocket" opens a WebSocket on the stream */
         if (dir == DIR_C2S && connect && b->protocol && strcmp(b->protocol, "websocket") == 0) {
             h2ws_request(&h->ws, dx, b->stream, &b->fields, h->connect_enabled, ts);
@@ -752,6 +769,11 @@ static void *h2_create(struct dissect *dx)
             /* RFC 7540 §3.2: the upgrade request becomes stream 1 */
             const struct http_field *host = http_field_get(req, "Host");
             h->upgrade_path = strdup(req->target);
+            h->upgrade_host = host ? strdup(host->value) : NULL;
+            static const char *const hops[] = { "Via", "Forwarded", "X-Forwarded-For",
+                                                "X-Forwarded-Host", "X-Forwarded-Proto" };
+            for (size_t i = 0; i < sizeof hops / sizeof hops[0]; i++)
+                h->upgrade_proxied |= http_field_get(req, hops[i]) != NULL;
             request_add(h2, 1, strdup(req->method), strdup(req->target),
                         host ? strdup(host->value) : NULL, NULL);
             if (h2)
@@ -781,8 +803,14 @@ static void *h2_create(struct dissect *dx)
 static void h2_close(void *state, struct dissect *dx, ts_us_t ts)
 {
     struct http2 *h = state;
-    (void)dx;
     h2ws_close_all(&h->ws, ts);
+    /* RFC 9113 §3.4: after the 101 the client's first bytes must be the preface; a client
+     * that closes without any (curl 7.88 with a small buffer) never spoke HTTP/2 */
+    struct session *s = dissect_session(dx);
+    if (h->upgraded && s && s->outcome == OUTCOME_SWITCHED &&
+        h->d[DIR_C2S].state == H2S_PREFACE && !dissect_incomplete(dx))
+        FINDING(dx, H2C_CLIENT_PREFACE_MISSING, DIR_C2S, ts, "the client closed the connection "
+                "after the 101 without sending the connection preface");
 }
 
 static void h2_destroy(void *state)
@@ -795,6 +823,7 @@ static void h2_destroy(void *state)
         block_reset(&h->d[d].block);
     }
     free(h->upgrade_path);
+    free(h->upgrade_host);
     free(h);
 }
 

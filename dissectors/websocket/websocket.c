@@ -18,6 +18,7 @@
 #include "ws_deflate.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
+#include "ws_life.h"
 
 /* A payload length beyond this is not believed when resynchronising or probing. */
 #define PLAUSIBLE_LEN (1ull << 32)
@@ -36,6 +37,7 @@ struct ws_dir {
     bool msg_compressed;
     bool msg_damaged;            /* a gap fell inside it: its content cannot be checked */
     bool msg_capped;             /* decompressed past the cap: its end is not checked */
+    uint64_t msg_wire, msg_out;  /* its payload bytes as sent, and after decompression */
     uint64_t capped_seen;        /* the inflater's capped_messages already reported */
     bool utf8_reported;
     struct utf8_state utf8;
@@ -84,6 +86,7 @@ static void message_bytes(void *user, const uint8_t *p, size_t n)
     struct ws_info *wi = info(c->dx);
     if (wi)
         wi->message_bytes[c->dir] += n;
+    c->d->msg_out += n;
     if (wi && !c->d->msg_damaged)
         ws_app_bytes(&c->ws->app, &wi->app, c->dir, p, n, c->d->msg_opcode == WS_OP_BINARY);
     session_event_payload(dissect_session(c->dx), c->d->event, p, n);
@@ -143,8 +146,10 @@ static void message_end(struct sink_ctx *c)
         FINDING(c->dx, WS_TEXT_INVALID_UTF8, c->dir, c->ts,
                 "text message ends inside a UTF-8 character");
     struct ws_info *wi = info(c->dx);
-    if (wi)
+    if (wi) {
         wi->messages[c->dir]++;
+        ws_life_message(wi, c->dir, d->msg_wire, d->msg_out, d->msg_compressed, c->ts);
+    }
     if (wi && (d->msg_damaged || (d->msg_compressed && !d->inflate_usable)))
         ws_app_message_lost(&c->ws->app, c->dir);
     else if (wi)
@@ -206,6 +211,7 @@ static bool start_data_frame(struct websocket *ws, struct dissect *dx, enum dir 
     d->msg_compressed = fh->rsv1 && ws->deflate && !ws->midstream;
     d->msg_damaged = fh->rsv1 && ws->midstream; /* compressed, context unknown */
     d->msg_capped = false;
+    d->msg_wire = d->msg_out = 0;
     d->utf8_reported = false;
     utf8_init(&d->utf8);
     return true;
@@ -234,8 +240,10 @@ static void frame_header(struct websocket *ws, struct dissect *dx, enum dir dir,
                          const struct ws_frame_header *fh, ts_us_t ts)
 {
     struct ws_dir *d = &ws->d[dir];
-    frame_event(d, dx, dir, fh, ts);
     struct ws_info *wi = info(dx);
+    if (wi) /* first: a silence before it goes on the ladder before it */
+        ws_life_frame(wi, dissect_session(dx), dir, ts);
+    frame_event(d, dx, dir, fh, ts);
     if (wi) {
         wi->frames[dir][kind_of(fh->opcode)]++;
         wi->payload_bytes[dir] += fh->payload_len;
@@ -265,6 +273,8 @@ static void frame_header(struct websocket *ws, struct dissect *dx, enum dir dir,
         d->ctl_len = 0;
     } else {
         d->data_frame = start_data_frame(ws, dx, dir, fh, ts);
+        if (d->data_frame)
+            d->msg_wire += fh->payload_len;
     }
 }
 
@@ -308,10 +318,15 @@ static void frame_end(struct websocket *ws, struct dissect *dx, enum dir dir, ts
     struct ws_dir *d = &ws->d[dir];
     struct sink_ctx c = { ws, dx, d, dir, ts };
     d->state = WS_HEADER;
+    struct ws_info *wi = info(dx);
     if (d->data_frame && d->fh.fin)
         message_end(&c);
     else if (d->fh.opcode == WS_OP_CLOSE)
         close_frame(d, dx, dir, ts);
+    else if (d->fh.opcode == WS_OP_PING && wi)
+        ws_life_ping(wi, dir, d->ctl, d->ctl_len, ts);
+    else if (d->fh.opcode == WS_OP_PONG && wi)
+        ws_life_pong(wi, dir, d->ctl, d->ctl_len, ts);
 }
 
 /* Payload bytes of the current frame: unmasked when their content matters. */
@@ -327,6 +342,8 @@ static void frame_payload(struct websocket *ws, struct dissect *dx, enum dir dir
     if (!needed) {
         if (wi && d->data_frame)
             wi->message_bytes[dir] += n;
+        if (d->data_frame)
+            d->msg_out += n;
         d->offset += n;
         return;
     }
@@ -483,6 +500,9 @@ static void ws_close(void *state, struct dissect *dx, ts_us_t ts)
 {
     report_truncated(state, dx, DIR_C2S, ts);
     report_truncated(state, dx, DIR_S2C, ts);
+    struct ws_info *wi = info(dx);
+    if (wi)
+        ws_life_end(wi, dissect_session(dx), dissect_flow(dx), dissect_incomplete(dx), ts);
 }
 
 static void setup_deflate(struct websocket *ws, const struct ws_info *wi)
@@ -597,6 +617,10 @@ const struct dissector websocket_dissector = {
     .report_detail = ws_report_detail,
     .checks = ws_checks,
     .volume = ws_report_volume,
+    .ended_by = ws_life_ended_by,
+    .lifecycle_json = ws_life_json,
+    .lifecycle_text = ws_life_text,
+    .lifecycle_detail = ws_life_detail,
     .transition = TRANSITION_WEBSOCKET,
     .upgrade_token = ws_upgrade_token,
     .upgrade_request = ws_check_request,

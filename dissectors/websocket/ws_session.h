@@ -21,6 +21,31 @@ struct ws_deflate_params {
 enum ws_frame_kind { WSF_CONTINUATION, WSF_TEXT, WSF_BINARY, WSF_CLOSE, WSF_PING, WSF_PONG,
                      WSF_RESERVED, WSF_KIND_COUNT };
 
+/* How a WebSocket lived: silences, liveness (pings matched to pongs), traffic. */
+#define WS_PINGS_TRACKED 16              /* pings awaiting their pong, per direction */
+#define WS_RTT_SAMPLES 128               /* ping round trips kept for the median */
+struct ws_ping {
+    uint64_t hash;                       /* of its payload: the pong echoes it (§5.5.3) */
+    ts_us_t ts;
+};
+struct ws_life {
+    ts_us_t first_message[2];            /* when each side's first data message ended */
+    ts_us_t last_frame[2], last_data[2];
+    uint64_t longest_silence[2];         /* between a side's consecutive frames, µs */
+    uint32_t pings[2], pongs[2], unsolicited_pongs[2];
+    struct ws_ping waiting[2][WS_PINGS_TRACKED];   /* pings from each side not yet answered */
+    uint8_t nwaiting[2];
+    uint32_t untracked[2];               /* pings pushed out of the table unanswered */
+    uint64_t rtt[WS_RTT_SAMPLES];        /* the first round trips, µs */
+    uint32_t nrtt;
+    uint64_t rtt_min, rtt_max, rtt_count;
+    uint64_t largest_message[2];         /* after decompression */
+    uint64_t deflated_wire[2], deflated_out[2];  /* compressed messages: sent, inflated */
+    uint64_t peak_per_second;            /* data messages in the busiest second */
+    uint64_t second;                     /* the second being counted, and its count */
+    uint32_t in_second;
+};
+
 struct ws_info {
     char *key, *accept, *accept_expected, *version;
     bool accept_checked, accept_valid;
@@ -42,10 +67,12 @@ struct ws_info {
         bool replied;                  /* the other side sent its close too */
     } close;
     struct ws_app_info app;            /* what its messages carry (MQTT, STOMP, ...) */
+    struct ws_life life;
     struct {                           /* RFC 8441: the HTTP/2 stream that carried it */
         bool present;
         uint32_t stream;
         bool end_stream[2];            /* each side ended its half of the stream */
+        int first_end;                 /* the side that ended its half first, -1: none */
         bool reset;                    /* RST_STREAM ended it */
         int reset_dir;
         uint32_t reset_code;

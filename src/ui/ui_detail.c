@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "detail_out.h"
+#include "lifecycle.h"
 #include "dissector.h"
 #include "report_text.h"
 #include "ui_doc.h"
@@ -209,6 +210,9 @@ void ui_detail_build(struct ui *ui, struct doc *d, const struct session *s, bool
     add_head(ui, d, "Request", s->request);
     add_head(ui, d, "Response", s->response);
     add_findings(ui, d, s);
+    doc_add(d, PAIR_NONE, "%s", "");
+    doc_add(d, PAIR_NONE, "Lifecycle");
+    lifecycle_detail(&o, s);
     add_stats(d, s);
 }
 

@@ -91,7 +91,11 @@ static void draw_event(struct ui *ui, WINDOW *w, int y, const struct ladder_ev *
     char t[40], a[600], marks[256] = "";
     report_time(e->ts, t, sizeof t, false);
     int arrow_w = COLS / 2 > 30 ? COLS / 2 : 30;
-    arrow(ui, a, sizeof a, e->label, arrow_w, e->dir == DIR_C2S);
+    if (e->dir == SESSION_EVENT_NOTE) /* a silence, the end: across, no arrowhead */
+        snprintf(a, sizeof a, "%*s%s", (arrow_w - ui_width(e->label)) / 2 > 0
+                 ? (arrow_w - ui_width(e->label)) / 2 : 0, "", e->label);
+    else
+        arrow(ui, a, sizeof a, e->label, arrow_w, e->dir == DIR_C2S);
     bool errors = false;
     for (int i = 0; i < EVENT_FINDINGS && e->findings[i]; i++) {
         const struct finding_info *fi = finding_info((enum finding_id)(e->findings[i] - 1));
