@@ -157,6 +157,10 @@ bool dissect_midstream(const struct dissect *dx, enum dir dir);
  * end of the capture)? Meaningful while closing. */
 bool dissect_incomplete(const struct dissect *dx);
 
+/* The number of the packet being processed in the capture (1-based; 0 when none: at an idle
+ * timeout), so that reports can point Wireshark at it. */
+uint64_t dissect_frame(const struct dissect *dx);
+
 /* One parsing step: consumes one unit (a head, a frame header, a stretch of payload) at p and
  * returns the bytes it used, or 0 when it needs more bytes. */
 typedef size_t (*dissect_step_fn)(void *state, struct dissect *dx, enum dir dir,

@@ -256,6 +256,7 @@ static bool start(struct app *a)
     struct worker_config wc = o->worker;
     wc.record_events = a->ui;
     wc.module_ctx[PROTO_TLS] = a->keylog;
+    wc.source = o->read_file ? o->read_file : o->iface;
     struct worker_sink sink = { a, on_session_begin, on_session, next_session_id };
     if (!worker_init(&a->worker, &wc, a->cap.dlt, &sink)) {
         fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");

@@ -60,6 +60,11 @@ size_t dissect_pending(const struct dissect *dx, enum dir dir)
     return dx->side[dir].len;
 }
 
+uint64_t dissect_frame(const struct dissect *dx)
+{
+    return dx->ctx->frame;
+}
+
 bool dissect_incomplete(const struct dissect *dx)
 {
     while (dx->parent && !dx->closed)
@@ -315,8 +320,10 @@ static void layer_data(struct dissect *dx, enum dir dir, const uint8_t *p, size_
 {
     if (dx->closed || n == 0)
         return;
-    if (dx->session)
+    if (dx->session) {
         dx->session->last_data = ts;
+        dx->session->frame_now = dx->ctx->frame;
+    }
     struct dissect_side *s = &dx->side[dir];
     if (s->proto == PROTO_UNKNOWN)
         probe_and_feed(dx, dir, p, n, ts);
@@ -329,6 +336,8 @@ static void layer_gap(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts
 {
     if (dx->closed)
         return;
+    if (dx->session)
+        dx->session->frame_now = dx->ctx->frame;
     struct dissect_side *s = &dx->side[dir];
     uint64_t lost = len + s->len;
     s->layer_gaps++;
@@ -348,6 +357,8 @@ static void layer_fin(struct dissect *dx, enum dir dir, ts_us_t ts)
 {
     if (dx->closed)
         return;
+    if (dx->session)
+        dx->session->frame_now = dx->ctx->frame;
     const struct dissector *d = dissector_get(dx->side[dir].proto);
     if (d && d->fin)
         d->fin(dx->state[dx->side[dir].proto], dx, dir, ts);
@@ -466,6 +477,8 @@ struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
     uint64_t id = dx->ctx->next_session_id ? dx->ctx->next_session_id(dx->ctx->app) : 0;
     dx->session = session_new(id, dx->flow, ts);
     if (dx->session) {
+        dx->session->first_frame = dx->session->frame_now = dx->ctx->frame;
+        dx->session->source = dx->ctx->source;
         dx->ctx->stats.sessions++;
         for (struct dissect *l = dx; l; l = l->parent)
             l->sessions++;

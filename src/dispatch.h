@@ -40,6 +40,8 @@ struct dispatch_ctx {
     void (*on_session_begin)(void *app, struct dissect *dx, struct session *s);
     uint64_t (*next_session_id)(void *app);
     bool record_events;               /* sessions keep their event history (for the UI) */
+    uint64_t frame;                   /* the packet being processed (its number in the capture) */
+    const char *source;               /* the capture file or interface, for the reports */
     void *module_ctx[PROTO_COUNT];    /* each protocol module's run-wide context (TLS: the key
                                        * log), or NULL */
     struct dispatch_stats stats;

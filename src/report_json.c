@@ -76,6 +76,7 @@ static json_t *head_json(const struct http_head *h)
                                                           : json_wire_str(h->reason));
     json_object_set_new(o, "headers", headers);
     json_object_set_new(o, "time", json_time(h->ts));
+    json_object_set_new(o, "frame", h->frame ? json_integer((json_int_t)h->frame) : json_null());
     return o;
 }
 
@@ -133,10 +134,11 @@ static json_t *findings_json(const struct session *s)
     for (uint32_t i = 0; i < s->nfindings; i++) {
         const struct session_finding *f = &s->findings[i];
         const struct finding_info *fi = finding_info(f->id);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:o}",
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:o, s:o}",
             "id", fi->id, "severity", severity_name(fi->severity),
             "direction", dir_name(f->dir), "message", json_wire_str(f->message),
-            "rfc", fi->rfc, "count", (json_int_t)f->count, "time", json_time(f->ts)));
+            "rfc", fi->rfc, "count", (json_int_t)f->count, "time", json_time(f->ts),
+            "frame", f->frame ? json_integer((json_int_t)f->frame) : json_null()));
     }
     return a;
 }
@@ -172,6 +174,11 @@ static json_t *session_json(const struct session *s)
     json_object_set_new(o, "findings_dropped", json_integer(s->findings_dropped));
     json_object_set_new(o, "stats", stats_json(s));
     json_object_set_new(o, "lifecycle", lifecycle_json(s));
+    /* where to look in Wireshark: tcp.stream counts connections from 0 as upscope's flows do */
+    json_object_set_new(o, "capture", json_pack("{s:o, s:I, s:o}", "source",
+                        json_wire_str(s->source), "tcp_stream", (json_int_t)s->flow_id - 1,
+                        "first_frame", s->first_frame ? json_integer((json_int_t)s->first_frame)
+                                                      : json_null()));
     return o;
 }
 

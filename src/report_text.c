@@ -149,6 +149,18 @@ static void print_ndpi(const struct text_out *pr, const struct ndpi_info *n)
     fputc('\n', pr->out);
 }
 
+/* Where to look in Wireshark: the display filter for its connection, and its frames. */
+static void print_pivot(const struct text_out *pr, const struct session *s)
+{
+    text_label(pr, "wireshark");
+    fprintf(pr->out, "tcp.stream eq %llu", (unsigned long long)(s->flow_id - 1));
+    if (s->request && s->request->frame)
+        fprintf(pr->out, "; request frame %llu", (unsigned long long)s->request->frame);
+    if (s->response && s->response->frame)
+        fprintf(pr->out, "; response frame %llu", (unsigned long long)s->response->frame);
+    fputc('\n', pr->out);
+}
+
 static void print_findings(const struct text_out *pr, const struct session *s)
 {
     text_label(pr, "findings");
@@ -167,7 +179,10 @@ static void print_findings(const struct text_out *pr, const struct session *s)
         text_str(pr, f->message, 200);
         if (f->count > 1)
             fprintf(pr->out, " (x%u)", f->count);
-        fprintf(pr->out, "  [%s]\n", fi->rfc);
+        fprintf(pr->out, "  [%s]", fi->rfc);
+        if (f->frame)
+            fprintf(pr->out, " frame %llu", (unsigned long long)f->frame);
+        fputc('\n', pr->out);
     }
     if (s->findings_dropped)
         fprintf(pr->out, "      ... %u more finding(s) not kept\n", s->findings_dropped);
@@ -186,6 +201,7 @@ void report_text_session(FILE *out, const struct session *s, bool color)
             d->report_text(&pr, s, part, spoke);
     }
     lifecycle_text(&pr, s);
+    print_pivot(&pr, s);
     print_ndpi(&pr, &s->ndpi);
     print_findings(&pr, s);
     fputc('\n', out);

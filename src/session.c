@@ -265,6 +265,7 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
     f->dir = dir;
     f->ts = ts;
     f->count = 1;
+    f->frame = s->frame_now;
     f->message = strdup(msg);
     s->severity_count[finding_info(id)->severity]++;
 }

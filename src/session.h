@@ -114,6 +114,7 @@ struct session_finding {
     ts_us_t ts;
     uint32_t count;                    /* occurrences (past SESSION_MESSAGES_PER_KIND distinct
                                         * messages, further ones count on the first) */
+    uint64_t frame;                    /* the capture's packet (1-based) that showed it, or 0 */
 };
 
 #define SESSION_MAX_FINDINGS 64
@@ -151,6 +152,9 @@ struct session {
     uint16_t client_port, server_port;
     ts_us_t start, end;
     ts_us_t last_data;                 /* when bytes of it last arrived */
+    uint64_t first_frame, frame_now;   /* the capture's packet it began at, and the one whose
+                                        * bytes it is reading now (for Wireshark) */
+    const char *source;                /* the capture file or interface (the app's string) */
     enum transition transition;
     enum outcome outcome;
     bool incomplete;                   /* reported before its connection ended */

@@ -157,6 +157,7 @@ bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
     w->dispatch.next_session_id = next_session_id;
     w->dispatch.record_events = cfg->record_events;
     memcpy(w->dispatch.module_ctx, cfg->module_ctx, sizeof w->dispatch.module_ctx);
+    w->dispatch.source = cfg->source;
     return flow_table_init(&w->flows, cfg->max_flows, cfg->idle_timeout, cfg->closed_timeout,
                            on_flow_end, w);
 }
@@ -197,6 +198,7 @@ static void process_tcp(struct worker *w, struct packet *pkt)
 
 void worker_packet(struct worker *w, struct packet *pkt)
 {
+    w->dispatch.frame = pkt->number;
     w->touched = NULL;
     w->count.packets++;
     w->count.bytes += pkt->wirelen;

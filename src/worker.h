@@ -31,6 +31,7 @@ struct worker_config {
     bool record_events;            /* sessions keep their event history (the UI) */
     void *module_ctx[PROTO_COUNT]; /* the protocol modules' run-wide contexts (TLS: the key
                                     * log), handed to the dispatcher */
+    const char *source;            /* the capture file or interface, named in the reports */
 };
 
 struct worker_counters {

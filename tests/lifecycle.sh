@@ -112,6 +112,14 @@ check_eq "unsolicited pongs (heartbeats) counted, not matched" "3 2" \
 check_eq "seven pings, none answered" "7 0 7" \
     "$(jq -r '.lifecycle.websocket.liveness | "\(.pings.client) \(.pongs.server) \(.unanswered_pings.client)"' "$TMP/ping.ndjson")"
 
+# a message the reset cut short: counted apart, as the bytes that came (oracle.sh decodes the
+# unfinished frame from tshark's TCP payload)
+seen=$(bash "$DIR/oracle.sh" life-rst-in-flight 2>/dev/null |
+       sed -n 's/.*unfinished frame s>c.* \([0-9]*\) payload bytes seen.*/\1/p')
+check_eq "a cut message: not a message, a partial one with the bytes seen" "0 1 $seen $seen 0" \
+    "$("$UPSCOPE" -q -j - -r "$DIR/life-rst-in-flight.pcap" | jq -r '.websocket |
+       "\(.messages.server) \(.partial.messages.server) \(.partial.bytes.server) \(.payload_bytes.server) \(.message_bytes.server)"')"
+
 # the summary's line and the ladder's marks
 "$UPSCOPE" -r "$DIR/life-clean.pcap" >"$TMP/sum"
 check_contains "summary: the lifecycle line" "$TMP/sum" \

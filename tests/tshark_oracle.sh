@@ -68,6 +68,26 @@ for pcap in "$CAPTURES"/h2*.pcap "$CAPTURES"/corpus/*http2*.pcap; do
             "$(h2_tshark_frames "$pcap" "$sp" "$cp" "$proto")" "$(h2_upscope_frames <<<"$line")"
     done <"$TMP/h2.ndjson"
 done
+# pivoting to Wireshark: the connection's tcp.stream, the upgrade request's and the 101's frame
+for pcap in "$CAPTURES"/ws-*.pcap "$CAPTURES"/h2c-*.pcap "$CAPTURES"/tls-*.pcap; do
+    name=$(basename "$pcap")
+    "$UPSCOPE" -q -j - -r "$pcap" | jq -c 'select(.outcome == "switched")' >"$TMP/sw.ndjson"
+    while read -r line; do
+        sp=$(jq -r .server.port <<<"$line"); cp=$(jq -r .client.port <<<"$line")
+        stream=$(tshark -r "$pcap" -Y "tcp.port == $cp" -T fields -e tcp.stream 2>/dev/null |
+                 head -1)
+        resp=$(tshark -r "$pcap" -d "tcp.port==$sp,http" -Y "tcp.stream == $stream &&
+               http.response.code == 101" -T fields -e frame.number 2>/dev/null | head -1)
+        # the upgrade request the 101 answers: the last one before it (a 426 may come first)
+        req=$(tshark -r "$pcap" -d "tcp.port==$sp,http" -Y "tcp.stream == $stream && http.upgrade &&
+              http.request && frame.number < $resp" -T fields -e frame.number 2>/dev/null |
+              tail -1)
+        check_eq "$name (client port $cp): tcp.stream, request and 101 frames as tshark numbers them" \
+            "$stream $req $resp" \
+            "$(jq -r '"\(.capture.tcp_stream) \(.request.frame) \(.response.frame)"' <<<"$line")"
+    done <"$TMP/sw.ndjson"
+done
+
 # a server that speaks first (nghttpd sends its SETTINGS before the client's preface, RFC 9113
 # §3.4): its SETTINGS are seen, not lost while the client's side was still unknown
 check_eq "server speaks first: the server's SETTINGS are recorded" true \

@@ -266,6 +266,7 @@ static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, 
         c->state = H1_STOPPED;
         return len;
     }
+    req->frame = dissect_frame(dx);
     h->saw_request = true;
     struct h1_request r = {
         .head = strcmp(req->method, "HEAD") == 0,
@@ -413,6 +414,7 @@ static size_t on_response(struct http1 *h, struct dissect *dx, const uint8_t *p,
         sv->state = H1_STOPPED;
         return len;
     }
+    resp->frame = dissect_frame(dx);
     int status = resp->status;
     if (status >= 100 && status < 200 && status != 101) { /* interim: the request waits on */
         http_head_free(resp);

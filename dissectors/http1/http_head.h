@@ -56,6 +56,7 @@ struct http_head {
     uint8_t *raw;                 /* the head as received, ending with its empty line */
     uint32_t raw_len;
     ts_us_t ts;                   /* when its last byte arrived */
+    uint64_t frame;               /* ... in which packet of the capture (0: unknown) */
 };
 
 /* Length of the head at the start of p[0..n) including its final empty line, or 0 if the end is

@@ -128,6 +128,8 @@ void h2ws_request(struct h2_ws_set *set, struct dissect *dx, uint32_t stream,
     w->s->transition = TRANSITION_WEBSOCKET;
     w->s->outcome = OUTCOME_NO_RESPONSE;
     w->s->request = head_of(fields, true, ts);
+    if (w->s->request)
+        w->s->request->frame = dissect_frame(dx);
     struct ws_info *ws = ws_info_of(w->s);
     if (ws) {
         ws->h2.present = true;
@@ -164,6 +166,8 @@ void h2ws_response(struct h2_ws *w, const struct h2_fieldlist *fields, int statu
     snprintf(label, sizeof label, "HEADERS stream=%u :status=%d", w->stream, status);
     event_with_fields(w->s, ts, DIR_S2C, label, fields);
     w->s->response = head_of(fields, false, ts);
+    if (w->s->response)
+        w->s->response->frame = dissect_frame(w->layer);
     /* RFC 8441 §5: 200 accepts; a 101 (which HTTP/2 does not have) the peers may still treat
      * as acceptance: then it is judged as one, with its finding */
     w->accepted = status == 200 || status == 101 || (status > 200 && status < 300);

@@ -84,8 +84,6 @@ static void message_bytes(void *user, const uint8_t *p, size_t n)
 {
     struct sink_ctx *c = user;
     struct ws_info *wi = info(c->dx);
-    if (wi)
-        wi->message_bytes[c->dir] += n;
     c->d->msg_out += n;
     if (wi && !c->d->msg_damaged)
         ws_app_bytes(&c->ws->app, &wi->app, c->dir, p, n, c->d->msg_opcode == WS_OP_BINARY);
@@ -146,8 +144,9 @@ static void message_end(struct sink_ctx *c)
         FINDING(c->dx, WS_TEXT_INVALID_UTF8, c->dir, c->ts,
                 "text message ends inside a UTF-8 character");
     struct ws_info *wi = info(c->dx);
-    if (wi) {
+    if (wi) { /* messages and message_bytes count complete messages only */
         wi->messages[c->dir]++;
+        wi->message_bytes[c->dir] += d->msg_out;
         ws_life_message(wi, c->dir, d->msg_wire, d->msg_out, d->msg_compressed, c->ts);
     }
     if (wi && (d->msg_damaged || (d->msg_compressed && !d->inflate_usable)))
@@ -244,10 +243,8 @@ static void frame_header(struct websocket *ws, struct dissect *dx, enum dir dir,
     if (wi) /* first: a silence before it goes on the ladder before it */
         ws_life_frame(wi, dissect_session(dx), dir, ts);
     frame_event(d, dx, dir, fh, ts);
-    if (wi) {
+    if (wi)
         wi->frames[dir][kind_of(fh->opcode)]++;
-        wi->payload_bytes[dir] += fh->payload_len;
-    }
     if (d->close_sent)
         FINDING(dx, WS_DATA_AFTER_CLOSE, dir, ts, "frame (opcode %u) after this side's close",
                 fh->opcode);
@@ -339,9 +336,9 @@ static void frame_payload(struct websocket *ws, struct dissect *dx, enum dir dir
     bool needed = control || d->event >= 0 ||
                   (d->data_frame && (d->msg_opcode == WS_OP_TEXT || d->msg_compressed ||
                                      (wi && ws_app_wants(&ws->app, &wi->app, dir))));
+    if (wi) /* payload bytes as they came: a frame cut short counts what arrived */
+        wi->payload_bytes[dir] += n;
     if (!needed) {
-        if (wi && d->data_frame)
-            wi->message_bytes[dir] += n;
         if (d->data_frame)
             d->msg_out += n;
         d->offset += n;
@@ -498,9 +495,16 @@ static void ws_fin(void *state, struct dissect *dx, enum dir dir, ts_us_t ts)
 
 static void ws_close(void *state, struct dissect *dx, ts_us_t ts)
 {
+    struct websocket *ws = state;
     report_truncated(state, dx, DIR_C2S, ts);
     report_truncated(state, dx, DIR_S2C, ts);
     struct ws_info *wi = info(dx);
+    for (int d = 0; d < 2 && wi; d++) { /* a message the end cut short */
+        if (!ws->d[d].in_message)
+            continue;
+        wi->partial_messages[d]++;
+        wi->partial_bytes[d] += ws->d[d].msg_out;
+    }
     if (wi)
         ws_life_end(wi, dissect_session(dx), dissect_flow(dx), dissect_incomplete(dx), ts);
 }

@@ -104,6 +104,10 @@ json_t *ws_report_json(const struct session *s, const void *part)
                         json_per_dir(w->payload_bytes[DIR_C2S], w->payload_bytes[DIR_S2C]));
     json_object_set_new(o, "message_bytes",
                         json_per_dir(w->message_bytes[DIR_C2S], w->message_bytes[DIR_S2C]));
+    json_object_set_new(o, "partial", json_pack("{s:o, s:o}", "messages",
+                        json_per_dir(w->partial_messages[DIR_C2S], w->partial_messages[DIR_S2C]),
+                        "bytes", json_per_dir(w->partial_bytes[DIR_C2S],
+                                              w->partial_bytes[DIR_S2C])));
     json_object_set_new(o, "close", close_json(w));
     json_object_set_new(o, "h2_stream", h2_stream_json(w));
     json_object_set_new(o, "inner", inner_json(&w->app));

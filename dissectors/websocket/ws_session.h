@@ -55,9 +55,11 @@ struct ws_info {
     bool deflate;                      /* permessage-deflate in force */
     struct ws_deflate_params deflate_params;
     uint64_t frames[2][WSF_KIND_COUNT];
-    uint64_t messages[2];
-    uint64_t payload_bytes[2];         /* frame payload bytes, as sent */
-    uint64_t message_bytes[2];         /* message bytes after decompression */
+    uint64_t messages[2];              /* complete data messages */
+    uint64_t payload_bytes[2];         /* frame payload bytes seen, as sent (all frames) */
+    uint64_t message_bytes[2];         /* complete messages' bytes after decompression */
+    uint64_t partial_messages[2];      /* a message the end of the stream cut short ... */
+    uint64_t partial_bytes[2];         /* ... and its bytes so far (after decompression) */
     struct {
         bool seen;
         int code;                      /* -1: no status code in the frame */
