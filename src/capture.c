@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <string.h>
 
 #include "decode.h"
@@ -82,6 +83,15 @@ bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
     if (rc > 0)
         snprintf(warning, CAPTURE_ERR_LEN, "%s: %s", o->iface, pcap_statustostr(rc));
     c->pcap = p;
+    c->poll_fd = -1;
+    /* libpcap 1.10's blocking read on Linux polls again by itself when its timeout expires and
+     * never returns, so a quiet link would stop the clock: read without blocking and wait in our
+     * own poll() on the socket, which returns after timeout_ms (CAPTURE_TIMEOUT) */
+    int fd = pcap_get_selectable_fd(p);
+    if (fd >= 0 && pcap_setnonblock(p, 1, errbuf) == 0) {
+        c->poll_fd = fd;
+        c->timeout_ms = o->timeout_ms;
+    }
     return check_linktype(c);
 }
 
@@ -102,11 +112,25 @@ bool capture_set_filter(struct capture *c, const char *expr)
     return true;
 }
 
+/* A live capture without blocking: a packet if one is ready, else wait for the socket at most
+ * timeout_ms and try once more (0: still nothing). A signal ends the wait early. */
+static int next_live(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
+{
+    int rc = pcap_next_ex(c->pcap, h, data);
+    if (rc != 0)
+        return rc;
+    struct pollfd pfd = { .fd = c->poll_fd, .events = POLLIN };
+    if (poll(&pfd, 1, c->timeout_ms) <= 0)
+        return 0; /* timed out, or interrupted (the caller looks at its stop flag) */
+    return pcap_next_ex(c->pcap, h, data);
+}
+
 enum capture_status capture_next(struct capture *c, struct packet *pkt)
 {
     struct pcap_pkthdr *h;
     const u_char *data;
-    int rc = pcap_next_ex(c->pcap, &h, &data);
+    int rc = c->live && c->poll_fd >= 0 ? next_live(c, &h, &data)
+                                        : pcap_next_ex(c->pcap, &h, &data);
     if (rc == 1) {
         c->records++;
         memset(pkt, 0, sizeof *pkt);

@@ -28,6 +28,9 @@ struct capture {
     bool live;
     const char *source;        /* file name or interface, for messages */
     uint64_t records;          /* records read so far */
+    int poll_fd;               /* live: the socket waited on between non-blocking reads; -1
+                                * when libpcap offers none (then reads block in libpcap) */
+    int timeout_ms;            /* live: the longest wait in capture_next() */
     char err[CAPTURE_ERR_LEN];
 };
 
