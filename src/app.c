@@ -35,6 +35,7 @@ static bool open_input(struct app *a)
         struct capture_live_opts lo = {
             .iface = o->iface, .snaplen = o->snaplen, .promisc = o->promisc,
             .buffer_kib = o->buffer_kib, .timeout_ms = LIVE_READ_TIMEOUT_MS,
+            .fanout = o->fanout,
         };
         char warning[CAPTURE_ERR_LEN];
         ok = capture_open_live(&a->cap, &lo, warning);

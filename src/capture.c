@@ -5,6 +5,10 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#ifdef __linux__
+#include <linux/if_packet.h>
+#endif
 
 #include "decode.h"
 
@@ -43,6 +47,27 @@ bool capture_open_file(struct capture *c, const char *path)
         return false;
     }
     return check_linktype(c);
+}
+
+/* Joins the socket libpcap opened to an AF_PACKET fanout group: the kernel hands each packet
+ * to one member, chosen by a hash of its flow that is the same both ways, so every member
+ * sees whole connections. DEFRAG: the fragments of a datagram are joined first, or they would
+ * hash apart from the rest of their flow. */
+static bool join_fanout(struct capture *c, pcap_t *p, int group)
+{
+#if defined(__linux__) && defined(PACKET_FANOUT)
+    int arg = (group & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
+        return true;
+    snprintf(c->err, sizeof c->err, "%s: cannot join fanout group %d: %s%s", c->source, group,
+             strerror(errno), errno == EINVAL ? " (a group's members must all use upscope's "
+             "hash mode, on the same interface)" : "");
+#else
+    (void)p;
+    snprintf(c->err, sizeof c->err, "%s: fanout group %d: AF_PACKET fanout needs Linux",
+             c->source, group);
+#endif
+    return false;
 }
 
 bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
@@ -87,6 +112,10 @@ bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
     }
     if (rc > 0)
         snprintf(warning, CAPTURE_ERR_LEN, "%s: %s", o->iface, pcap_statustostr(rc));
+    if (o->fanout >= 0 && !join_fanout(c, p, o->fanout)) {
+        pcap_close(p);
+        return false;
+    }
     c->pcap = p;
     c->poll_fd = -1;
     /* libpcap 1.10's blocking read on Linux polls again by itself when its timeout expires and

@@ -20,6 +20,8 @@ struct capture_live_opts {
     bool promisc;
     int buffer_kib;            /* kernel buffer, KiB; 0: libpcap's default */
     int timeout_ms;            /* how long a read may wait before returning CAPTURE_TIMEOUT */
+    int fanout;                /* Linux AF_PACKET fanout group to join (hash of the flow),
+                                * -1 none */
 };
 
 struct capture {
