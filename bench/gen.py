@@ -4,8 +4,8 @@
   bench/gen.py [--scale S] [--repeat K] [--seed N] OUT.pcap
 
 A busy link: every capture in captures/*.pcap, captures/tls/*.pcap (and captures/h2ws/ if
-present) is cloned many times, each clone with its own client and server addresses, its own
-sequence numbers and its own start time, interleaved in time with bulk plain HTTP/1.1
+present) is cloned many times, each clone with its own client and server addresses, client
+ports, sequence numbers and start time, interleaved in time with bulk plain HTTP/1.1
 downloads and TLS downloads (a real TLS handshake from captures/tls followed by application
 data records). At --scale 1: about 105,000 TCP connections and 1.2 GB, 7 % of the connections
 upgrading (WebSocket with and without permessage-deflate, h2c, HTTP/2 prior knowledge, the
@@ -252,6 +252,14 @@ def addr(base, n):
     return bytes([base, (n >> 16) & 255, (n >> 8) & 255, n & 255])
 
 
+def clone_ports(ports, n):
+    """A clone's ports: the higher (ephemeral, the client's) moved within 32768-60999, the
+    lower (the server's) kept, so which side looks like the server does not change."""
+    a, b = ports
+    eph = 32768 + n % 28232
+    return (eph, b) if a > b else (a, eph)
+
+
 def clone_packets(tmpl, start, clone_id, rng):
     """The template's packets as this clone: (ts, record bytes), in time order."""
     cli = addr(10, clone_id & 0xFFFFFF)                 # one client address per clone
@@ -259,7 +267,7 @@ def clone_packets(tmpl, start, clone_id, rng):
     d = [(rng.getrandbits(32), rng.getrandbits(32)) for _ in range(tmpl.nconns)]
     pre = []
     for ci in range(tmpl.nconns):
-        cp, sp = tmpl.ports[ci]
+        cp, sp = clone_ports(tmpl.ports[ci], clone_id * 5 + ci)
         pre.append((cli + srv + struct.pack(">HH", cp, sp), srv + cli + struct.pack(">HH", sp, cp)))
     pack_rec = struct.Struct("<IIII").pack
     pack_sa = struct.Struct(">II").pack
