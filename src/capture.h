@@ -13,12 +13,13 @@
 #include "packet.h"
 
 #define CAPTURE_ERR_LEN 512
+#define CAPTURE_BUFFER_KIB 16384   /* the kernel buffer of a live capture without -B */
 
 struct capture_live_opts {
     const char *iface;
     int snaplen;               /* bytes per packet */
     bool promisc;
-    int buffer_kib;            /* kernel buffer, KiB; 0: libpcap's default */
+    int buffer_kib;            /* kernel buffer, KiB; 0: CAPTURE_BUFFER_KIB */
     int timeout_ms;            /* how long a read may wait before returning CAPTURE_TIMEOUT */
     int fanout;                /* Linux AF_PACKET fanout group to join (hash of the flow),
                                 * -1 none */

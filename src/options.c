@@ -43,7 +43,7 @@ static const char usage_text[] =
     "  -D                   list the interfaces that can be captured on\n"
     "  -p                   do not put the interface in promiscuous mode\n"
     "  -s SNAPLEN           bytes captured per packet (default 262144)\n"
-    "  -B KIB               kernel capture buffer size in KiB\n"
+    "  -B KIB               kernel capture buffer size in KiB (default 16384)\n"
     "  -c COUNT             stop after COUNT packets\n"
     "  -Z USER              drop root privileges to USER once the capture is open\n"
     "      --fanout=GROUP   join Linux AF_PACKET fanout group GROUP (0-65535): processes in\n"
