@@ -15,7 +15,8 @@
 _Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "the stop flag must be lock-free (signal-safe)");
 
 #define EXPIRE_EVERY_US 1000000u   /* how often idle flows are looked for (packet time) */
-#define LIVE_READ_TIMEOUT_MS 100
+#define STATUS_EVERY_US 200000u   /* how often the status bar's counters are published */
+#define LIVE_READ_TIMEOUT_MS 100   /* the longest a quiet link holds up the clock */
 
 static ts_us_t wall_clock_us(void)
 {
@@ -34,6 +35,7 @@ static bool open_input(struct app *a)
         struct capture_live_opts lo = {
             .iface = o->iface, .snaplen = o->snaplen, .promisc = o->promisc,
             .buffer_kib = o->buffer_kib, .timeout_ms = LIVE_READ_TIMEOUT_MS,
+            .fanout = o->fanout,
         };
         char warning[CAPTURE_ERR_LEN];
         ok = capture_open_live(&a->cap, &lo, warning);
@@ -143,11 +145,30 @@ static void publish_status(struct app *a)
     st->pcap_stats = capture_drops(&a->cap, &st->pcap_received, &st->pcap_dropped, &ifdrop);
 }
 
+/* The clock: idle flows end and the status bar moves with it, whether packets arrive or not
+ * (packet time offline; live, packet time or, when the link is quiet, the wall clock). The
+ * caller holds the lock. */
+struct ticks {
+    ts_us_t next_expire, next_status;
+};
+
+static void tick(struct app *a, struct ticks *t, ts_us_t now)
+{
+    if (now >= t->next_expire) {
+        worker_expire(&a->worker, now);
+        t->next_expire = now + EXPIRE_EVERY_US;
+    }
+    if (a->ui && now >= t->next_status) {
+        publish_status(a);
+        t->next_status = now + STATUS_EVERY_US;
+    }
+}
+
 /* Reads until the end, a stop request, -c COUNT, or an unreadable record. */
 static void packet_loop(struct app *a)
 {
     struct packet pkt;
-    ts_us_t next_expire = 0, next_status = 0;
+    struct ticks t = { 0, 0 };
     uint64_t seen = 0;
     while (!app_stopping(a)) {
         enum capture_status st = capture_next(&a->cap, &pkt);
@@ -156,23 +177,15 @@ static void packet_loop(struct app *a)
             worker_packet(&a->worker, &pkt);
             if (a->ui && a->worker.touched)
                 store_changed(&a->store, a->worker.touched);
-            if (pkt.ts >= next_expire) {
-                worker_expire(&a->worker, pkt.ts);
-                next_expire = pkt.ts + EXPIRE_EVERY_US;
-            }
-            if (a->ui && (pkt.number & 255) == 0) /* the status bar, now and then */
-                publish_status(a);
+            tick(a, &t, pkt.ts);
+            if (a->ui && !a->cap.live && (pkt.number & 255) == 0) /* a file is read faster */
+                publish_status(a);                                /* than its packet time */
             unlock(a);
             if (a->opt->count && ++seen >= a->opt->count)
                 break;
         } else if (st == CAPTURE_TIMEOUT) {
-            ts_us_t now = wall_clock_us();
             lock(a);
-            worker_expire(&a->worker, now);
-            if (now >= next_status) {
-                publish_status(a);
-                next_status = now + 1000000u;
-            }
+            tick(a, &t, wall_clock_us());
             unlock(a);
         } else if (st == CAPTURE_ERROR) {
             fprintf(stderr, "upscope: %s; the %llu records before it were processed\n",

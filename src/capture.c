@@ -3,7 +3,12 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#ifdef __linux__
+#include <linux/if_packet.h>
+#endif
 
 #include "decode.h"
 
@@ -44,6 +49,27 @@ bool capture_open_file(struct capture *c, const char *path)
     return check_linktype(c);
 }
 
+/* Joins the socket libpcap opened to an AF_PACKET fanout group: the kernel hands each packet
+ * to one member, chosen by a hash of its flow that is the same both ways, so every member
+ * sees whole connections. DEFRAG: the fragments of a datagram are joined first, or they would
+ * hash apart from the rest of their flow. */
+static bool join_fanout(struct capture *c, pcap_t *p, int group)
+{
+#if defined(__linux__) && defined(PACKET_FANOUT)
+    int arg = (group & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
+        return true;
+    snprintf(c->err, sizeof c->err, "%s: cannot join fanout group %d: %s%s", c->source, group,
+             strerror(errno), errno == EINVAL ? " (a group's members must all use upscope's "
+             "hash mode, on the same interface)" : "");
+#else
+    (void)p;
+    snprintf(c->err, sizeof c->err, "%s: fanout group %d: AF_PACKET fanout needs Linux",
+             c->source, group);
+#endif
+    return false;
+}
+
 bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
                        char warning[CAPTURE_ERR_LEN])
 {
@@ -60,9 +86,16 @@ bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
     pcap_set_snaplen(p, o->snaplen);
     pcap_set_promisc(p, o->promisc);
     pcap_set_timeout(p, o->timeout_ms);
-    pcap_set_immediate_mode(p, 1);
-    if (o->buffer_kib > 0)
-        pcap_set_buffer_size(p, o->buffer_kib * 1024);
+    /* Not immediate mode: on Linux it means TPACKET_V2, one ring frame per packet sized for
+     * the snapshot length, so the default 2 MiB buffer holds a few dozen packets and a burst
+     * is dropped (measured: 20-40 of 4,800 packets replayed over a veth pair). Without it,
+     * TPACKET_V3 packs packets into blocks that the kernel hands over when full or after
+     * timeout_ms, the latency the UI and the clock already allow for. */
+    pcap_set_immediate_mode(p, 0);
+    /* 16 MiB unless -B says otherwise: with libpcap's 2 MiB a single process lost a median
+     * 1.2 % of the packets tcpreplay sent at top speed over a veth pair (bench/RESULTS.md);
+     * with 8 or 16 MiB none */
+    pcap_set_buffer_size(p, (o->buffer_kib > 0 ? o->buffer_kib : CAPTURE_BUFFER_KIB) * 1024);
     int rc = pcap_activate(p);
     if (rc < 0) {
         const char *why = pcap_geterr(p);
@@ -81,7 +114,20 @@ bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
     }
     if (rc > 0)
         snprintf(warning, CAPTURE_ERR_LEN, "%s: %s", o->iface, pcap_statustostr(rc));
+    if (o->fanout >= 0 && !join_fanout(c, p, o->fanout)) {
+        pcap_close(p);
+        return false;
+    }
     c->pcap = p;
+    c->poll_fd = -1;
+    /* libpcap 1.10's blocking read on Linux polls again by itself when its timeout expires and
+     * never returns, so a quiet link would stop the clock: read without blocking and wait in our
+     * own poll() on the socket, which returns after timeout_ms (CAPTURE_TIMEOUT) */
+    int fd = pcap_get_selectable_fd(p);
+    if (fd >= 0 && pcap_setnonblock(p, 1, errbuf) == 0) {
+        c->poll_fd = fd;
+        c->timeout_ms = o->timeout_ms;
+    }
     return check_linktype(c);
 }
 
@@ -102,11 +148,25 @@ bool capture_set_filter(struct capture *c, const char *expr)
     return true;
 }
 
+/* A live capture without blocking: a packet if one is ready, else wait for the socket at most
+ * timeout_ms and try once more (0: still nothing). A signal ends the wait early. */
+static int next_live(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
+{
+    int rc = pcap_next_ex(c->pcap, h, data);
+    if (rc != 0)
+        return rc;
+    struct pollfd pfd = { .fd = c->poll_fd, .events = POLLIN };
+    if (poll(&pfd, 1, c->timeout_ms) <= 0)
+        return 0; /* timed out, or interrupted (the caller looks at its stop flag) */
+    return pcap_next_ex(c->pcap, h, data);
+}
+
 enum capture_status capture_next(struct capture *c, struct packet *pkt)
 {
     struct pcap_pkthdr *h;
     const u_char *data;
-    int rc = pcap_next_ex(c->pcap, &h, &data);
+    int rc = c->live && c->poll_fd >= 0 ? next_live(c, &h, &data)
+                                        : pcap_next_ex(c->pcap, &h, &data);
     if (rc == 1) {
         c->records++;
         memset(pkt, 0, sizeof *pkt);

@@ -13,13 +13,16 @@
 #include "packet.h"
 
 #define CAPTURE_ERR_LEN 512
+#define CAPTURE_BUFFER_KIB 16384   /* the kernel buffer of a live capture without -B */
 
 struct capture_live_opts {
     const char *iface;
     int snaplen;               /* bytes per packet */
     bool promisc;
-    int buffer_kib;            /* kernel buffer, KiB; 0: libpcap's default */
+    int buffer_kib;            /* kernel buffer, KiB; 0: CAPTURE_BUFFER_KIB */
     int timeout_ms;            /* how long a read may wait before returning CAPTURE_TIMEOUT */
+    int fanout;                /* Linux AF_PACKET fanout group to join (hash of the flow),
+                                * -1 none */
 };
 
 struct capture {
@@ -28,6 +31,9 @@ struct capture {
     bool live;
     const char *source;        /* file name or interface, for messages */
     uint64_t records;          /* records read so far */
+    int poll_fd;               /* live: the socket waited on between non-blocking reads; -1
+                                * when libpcap offers none (then reads block in libpcap) */
+    int timeout_ms;            /* live: the longest wait in capture_next() */
     char err[CAPTURE_ERR_LEN];
 };
 

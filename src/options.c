@@ -28,6 +28,7 @@ enum {
     OPT_REORDER_TIME,
     OPT_SPOOL_MAX,
     OPT_KEYLOG,
+    OPT_FANOUT,
 };
 
 static const char usage_text[] =
@@ -42,9 +43,11 @@ static const char usage_text[] =
     "  -D                   list the interfaces that can be captured on\n"
     "  -p                   do not put the interface in promiscuous mode\n"
     "  -s SNAPLEN           bytes captured per packet (default 262144)\n"
-    "  -B KIB               kernel capture buffer size in KiB\n"
+    "  -B KIB               kernel capture buffer size in KiB (default 16384)\n"
     "  -c COUNT             stop after COUNT packets\n"
     "  -Z USER              drop root privileges to USER once the capture is open\n"
+    "      --fanout=GROUP   join Linux AF_PACKET fanout group GROUP (0-65535): processes in\n"
+    "                       one group on one interface split its connections between them\n"
     "      --keylog=FILE    decrypt TLS with the secrets of an NSS key log (what SSLKEYLOGFILE\n"
     "                       writes); may be repeated; re-read as it grows\n"
     "  filter               a BPF filter expression, as with tcpdump\n"
@@ -106,6 +109,7 @@ static const struct option long_opts[] = {
     { "reorder-time", required_argument, NULL, OPT_REORDER_TIME },
     { "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
+    { "fanout", required_argument, NULL, OPT_FANOUT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -202,6 +206,7 @@ static void set_defaults(struct options *o)
     o->fail_on = -1;
     o->max_sessions = 10000;
     o->spool_max = 512ull << 20;
+    o->fanout = -1;
     worker_config_defaults(&o->worker);
 }
 
@@ -277,6 +282,9 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case OPT_SPOOL_MAX:
         if (!parse_number("--spool-max", arg, 1, 1u << 24, &v)) return false;
         o->spool_max = v << 20; return true;
+    case OPT_FANOUT:
+        if (!parse_number("--fanout", arg, 0, 65535, &v)) return false;
+        o->fanout = (int)v; return true;
     case OPT_REORDER_TIME:
         if (!parse_number("--reorder-time", arg, 0, 3600u * 1000, &v)) return false;
         o->worker.reasm.reorder_time = v * 1000u; return true;
@@ -317,6 +325,10 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
     if (!o->read_file == !o->iface) {
         fprintf(stderr, "upscope: give exactly one of -r FILE or -i IFACE\n"
                         "Try 'upscope --help' for more information.\n");
+        return OPTIONS_EXIT_USAGE;
+    }
+    if (o->fanout >= 0 && !o->iface) {
+        fprintf(stderr, "upscope: --fanout splits a live capture: it needs -i IFACE\n");
         return OPTIONS_EXIT_USAGE;
     }
     if (o->ui && o->no_ui) {

@@ -30,6 +30,7 @@ struct options {
     bool promisc;                /* on unless -p */
     int snaplen;                 /* -s */
     int buffer_kib;              /* -B */
+    int fanout;                  /* --fanout: AF_PACKET fanout group, -1 none */
     uint64_t count;              /* -c: stop after this many packets (0: no limit) */
     bool stats;                  /* --stats */
     const char *json_file;       /* -j: NDJSON reports ("-" for stdout) */

@@ -63,6 +63,20 @@ check_eq "-w: the pcap holds the session" "switched" \
 check "-w: the pcap is valid for capinfos" capinfos "$TMP/b.pcap"
 kill $client 2>/dev/null
 
+# 2b. a quiet link: an idle connection still times out on the wall clock (no packet arrives to
+# advance packet time; the client holds its WebSocket open, silent, well past the timeout)
+next_port; server $port
+check "quiet link: upscope listens" start_upscope "$TMP/q" -i lo -q -j "$TMP/q.ndjson" \
+    --flow-timeout=2 tcp port $port
+"$PY" "$peers" ws-client $port hold=15 >/dev/null 2>&1 & client=$!; pids+=("$client")
+check "quiet link: the idle session is reported after --flow-timeout" wait_file \
+    "$TMP/q.ndjson" '"incomplete":true'
+check "quiet link: while its client still holds the connection open" kill -0 $client
+kill -INT $up; wait $up
+kill $client 2>/dev/null
+check_eq "quiet link: reported once, as switched and incomplete" "switched true" \
+    "$(jq -r '[.outcome, .incomplete] | join(" ")' "$TMP/q.ndjson")"
+
 # 3. -Z: root dropped once the capture is open
 if [ "$(id -u)" = 0 ]; then
     next_port; server $port
@@ -89,6 +103,9 @@ check "UI live: it starts on a terminal by default" wait_pane "live: lo"
 "$PY" "$peers" ws-client $port hold=3 >/dev/null 2>&1 & pids+=($!)
 check "UI live: the open session shows while it lasts" wait_pane "switched*"
 check "UI live: and is marked ended once it closes" wait_pane "switched "
+wait_pane_re() { for _ in $(seq 100); do pane | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
+check "UI live: the status bar counts the session's packets on a quiet link" \
+    wait_pane_re "pkts [1-9][0-9]* +drops 0"
 tmux -L "$sock" send-keys -t live q
 check "UI live: q quits cleanly" wait_pane "EXITED 0"
 
