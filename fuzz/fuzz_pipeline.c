@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t ids = 0;
     struct worker_sink sink = { &ids, NULL, on_session, next_id };
     static struct worker w;
-    if (worker_init(&w, &cfg, dlt, &sink)) {
+    if (worker_init(&w, &cfg, &sink)) {
         struct pcap_pkthdr *h;
         const u_char *bytes;
         uint64_t n = 0;
@@ -61,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pkt.frame = bytes;
             pkt.caplen = h->caplen;
             pkt.wirelen = h->len < h->caplen ? h->caplen : h->len;
+            pkt.dlt = dlt;
             worker_packet(&w, &pkt);
             if ((n & 63) == 0)
                 worker_expire(&w, pkt.ts);

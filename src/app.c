@@ -257,7 +257,7 @@ static bool start(struct app *a)
     wc.record_events = a->ui;
     wc.module_ctx[PROTO_TLS] = a->keylog;
     struct worker_sink sink = { a, on_session_begin, on_session, next_session_id };
-    if (!worker_init(&a->worker, &wc, a->cap.dlt, &sink)) {
+    if (!worker_init(&a->worker, &wc, &sink)) {
         fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");
         return false;
     }

@@ -115,6 +115,7 @@ enum capture_status capture_next(struct capture *c, struct packet *pkt)
         pkt->frame = data;
         pkt->caplen = h->caplen;
         pkt->wirelen = h->len < h->caplen ? h->caplen : h->len;
+        pkt->dlt = c->dlt;
         return CAPTURE_PACKET;
     }
     if (rc == 0)

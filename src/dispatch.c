@@ -493,6 +493,11 @@ static void add_transport_findings(struct session *s, const struct dissect *dx, 
             session_finding(s, F_TCP_OVERLAP_CONFLICT, d, ts, "%u retransmission(s) carried "
                             "bytes different from the first copy; the first copy was used",
                             r->conflicts);
+        uint32_t frags = f->frag_conflicts[flow_side_of_dir(f, (enum dir)d)];
+        if (frags)
+            session_finding(s, F_IP_FRAGMENT_OVERLAP_CONFLICT, d, ts, "%u packet(s) came in IP "
+                            "fragments that overlapped with different bytes; the first copy "
+                            "was used", frags);
     }
 }
 

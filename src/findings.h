@@ -145,7 +145,9 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
     X(STREAM_GAP, INFO, "-", \
       "bytes missing from the capture; the stream was resynchronised") \
     X(TCP_OVERLAP_CONFLICT, WARNING, "RFC 9293 §3.10.7.4", \
-      "retransmitted TCP bytes differ from the first copy (evasion or corruption)")
+      "retransmitted TCP bytes differ from the first copy (evasion or corruption)") \
+    X(IP_FRAGMENT_OVERLAP_CONFLICT, WARNING, "RFC 5722 §4, RFC 1858 §4", \
+      "overlapping IP fragments carried different bytes (evasion or corruption)")
 
 enum finding_id {
 #define UPSCOPE_FINDING_ENUM(id, sev, rfc, title) F_##id,

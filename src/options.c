@@ -28,6 +28,7 @@ enum {
     OPT_REORDER_TIME,
     OPT_SPOOL_MAX,
     OPT_KEYLOG,
+    OPT_TUNNEL_PORT,
 };
 
 static const char usage_text[] =
@@ -47,6 +48,8 @@ static const char usage_text[] =
     "  -Z USER              drop root privileges to USER once the capture is open\n"
     "      --keylog=FILE    decrypt TLS with the secrets of an NSS key log (what SSLKEYLOGFILE\n"
     "                       writes); may be repeated; re-read as it grows\n"
+    "      --tunnel-port=KIND:PORT  also decapsulate KIND (vxlan, geneve, gtp-u) on UDP\n"
+    "                       port PORT; 'none' forgets the standard ports; may be repeated\n"
     "  filter               a BPF filter expression, as with tcpdump\n"
     "\n"
     "Output:\n"
@@ -106,6 +109,7 @@ static const struct option long_opts[] = {
     { "reorder-time", required_argument, NULL, OPT_REORDER_TIME },
     { "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
+    { "tunnel-port", required_argument, NULL, OPT_TUNNEL_PORT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -274,6 +278,13 @@ static bool parse_one(struct options *o, int c, const char *arg)
         }
         o->keylog[o->nkeylogs++] = arg;
         return true;
+    case OPT_TUNNEL_PORT: {
+        char err[160];
+        if (tunnel_ports_add(&o->worker.decode.ports, arg, err, sizeof err))
+            return true;
+        fprintf(stderr, "upscope: --tunnel-port: %s\n", err);
+        return false;
+    }
     case OPT_SPOOL_MAX:
         if (!parse_number("--spool-max", arg, 1, 1u << 24, &v)) return false;
         o->spool_max = v << 20; return true;
