@@ -85,6 +85,7 @@ struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts)
     s->server_port = f->key.port[sv];
     s->start = s->end = ts;
     s->spool_first = s->spool_end = -1;
+    s->tunnels = tunnel_pair_oriented(f->tunnels, c);
     return s;
 }
 
@@ -225,6 +226,7 @@ void session_free(struct session *s)
     events_free(s->events);
     for (uint32_t i = 0; i < s->nfindings; i++)
         free(s->findings[i].message);
+    free(s->tunnels);
     free(s);
 }
 
