@@ -296,6 +296,8 @@ int session_worst(const struct session *s)
 
 void session_take_stats(struct session *s, const struct flow *f)
 {
+    free(s->tunnels); /* the other side may have been seen since the session began */
+    s->tunnels = tunnel_pair_oriented(f->tunnels, flow_side_of_dir(f, DIR_C2S));
     for (int d = 0; d < 2; d++) {
         int side = flow_side_of_dir(f, (enum dir)d);
         s->stats.packets[d] = f->pkts[side];

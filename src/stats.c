@@ -41,6 +41,7 @@ static void print_defrag(FILE *out, const struct defrag_stats *f, uint64_t cut)
     line(out, "defrag.timed_out", f->timed_out);
     line(out, "defrag.evicted", f->evicted);
     line(out, "defrag.too_many_fragments", f->too_many_fragments);
+    line(out, "defrag.incomplete", f->datagrams);  /* still waiting when the input ended */
     line(out, "defrag.datagrams_peak", f->datagrams_peak);
     line(out, "defrag.bytes_peak", f->bytes_peak);
 }
