@@ -6,8 +6,9 @@
 Writes OUTDIR/<target>/<capture>-<n> for each target: the capture itself (pipeline), each TCP
 connection's bytes as a script of chunks (http1, and http2/tls/websocket past the handshake
 their prelude provides), its segments as records (reasm), the TLS hello bodies (tls), the
-upgrades sealed as if they had run inside TLS (tls_decrypt), and key logs and pcapng files with
-secrets (keylog).
+upgrades sealed as if they had run inside TLS (tls_decrypt), key logs and pcapng files with
+secrets (keylog), and the packets as records (decode); a few captures also in every tunnel and
+fragment variant tests/pcapgen.py makes (decode, and pipeline as pcap files).
 Nothing here is committed: `make fuzz` and tests/fuzz_replay.sh make them when they run."""
 import os
 import struct
@@ -109,6 +110,26 @@ def sealed_script(conn, flags):
     return bytes([flags]) + out
 
 
+VARIANT_SOURCES = ("ws-basic", "h2c-curl", "ws-deflate")
+
+
+def decode_records(packets):
+    """fuzz_decode's input: Ethernet, then each frame as [len 2][cut][seconds] + bytes."""
+    out, last = b"\x00", None
+    for p in packets:
+        sec = 0 if last is None else min(255, max(0, (p.ts - last) // 1000000))
+        last = p.ts
+        out += struct.pack("<HBB", len(p.frame), min(255, p.orig - len(p.frame)), sec) + p.frame
+    return out
+
+
+def variant_seeds(outdir, base, packets):
+    for mode in pcapgen.VARIANTS + ("frag4-other",):
+        v = pcapgen.variant(packets, mode)
+        write(outdir, "decode", "%s-%s" % (base, mode), decode_records(v))
+        write(outdir, "pipeline", "%s-%s" % (base, mode), pcapgen.pcap_bytes(v))
+
+
 def write(outdir, target, name, data):
     if not data or len(data) > MAX:
         return
@@ -135,6 +156,9 @@ def main():
             packets = pcapgen.read(path)
         except (AssertionError, struct.error):
             continue  # not Ethernet: only the pipeline seed
+        write(outdir, "decode", base, decode_records(packets))
+        if base in VARIANT_SOURCES:
+            variant_seeds(outdir, base, packets)
         for n, conn in enumerate(connections(packets)):
             if conn["client"] is None:
                 continue
