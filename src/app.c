@@ -29,7 +29,7 @@ static bool open_input(struct app *a)
     const struct options *o = a->opt;
     bool ok;
     if (o->read_file) {
-        ok = capture_open_file(&a->cap, o->read_file);
+        ok = capture_open_files(&a->cap, o->read_files, o->nread_files);
     } else {
         struct capture_live_opts lo = {
             .iface = o->iface, .snaplen = o->snaplen, .promisc = o->promisc,
@@ -45,19 +45,26 @@ static bool open_input(struct app *a)
         capture_close(&a->cap);
         return false;
     }
-    if (!ok)
+    if (!ok) {
         fprintf(stderr, "upscope: %s\n", a->cap.err);
+        capture_close(&a->cap);
+    }
     return ok;
 }
 
 /* ---- TLS key logs: opened with the input, before -Z drops privileges ---- */
 
+struct secrets_of {
+    struct app *a;
+    const char *file;
+};
+
 static void add_secrets(void *user, const char *text, size_t n)
 {
-    struct app *a = user;
+    struct secrets_of *so = user;
     char name[600];
-    snprintf(name, sizeof name, "%s: decryption secrets", a->cap.source);
-    tls_keylog_add_text(a->keylog, name, text, n);
+    snprintf(name, sizeof name, "%s: decryption secrets", so->file);
+    tls_keylog_add_text(so->a->keylog, name, text, n);
 }
 
 static bool open_keylogs(struct app *a)
@@ -78,9 +85,14 @@ static bool open_keylogs(struct app *a)
     }
     /* a pcapng file may carry its own keys (Decryption Secrets Blocks); standard input
      * cannot be read twice */
-    if (o->read_file && strcmp(o->read_file, "-") != 0 &&
-        !pcapng_secrets(o->read_file, add_secrets, a, &blocks, err, sizeof err))
-        fprintf(stderr, "upscope: warning: %s\n", err);
+    for (unsigned i = 0; o->read_file && i < capture_file_count(&a->cap); i++) {
+        struct secrets_of so = { a, capture_file_path(&a->cap, i) };
+        size_t k = 0;
+        if (strcmp(so.file, "-") != 0 &&
+            !pcapng_secrets(so.file, add_secrets, &so, &k, err, sizeof err))
+            fprintf(stderr, "upscope: warning: %s\n", err);
+        blocks += k;
+    }
     if (!o->nkeylogs && !blocks) {
         tls_keylog_free(a->keylog); /* nothing to decrypt with */
         a->keylog = NULL;
@@ -183,6 +195,10 @@ static void packet_loop(struct app *a)
             break; /* end of file, or stopped */
         }
     }
+    if (a->cap.other_linktype)
+        fprintf(stderr, "upscope: warning: %s: %llu packets of interfaces whose link type "
+                "upscope does not read were skipped\n", a->cap.source,
+                (unsigned long long)a->cap.other_linktype);
     lock(a);
     publish_status(a);
     worker_finish(&a->worker); /* open sessions end here, marked incomplete */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "findings.h"
@@ -38,7 +39,9 @@ static const char usage_text[] =
     "Watches HTTP/1.1 protocol upgrades (WebSocket, h2c, TLS) and checks them against the RFCs.\n"
     "\n"
     "Input:\n"
-    "  -r FILE              read a pcap or pcapng file ('-' for standard input)\n"
+    "  -r FILE              read a pcap or pcapng file ('-' for standard input); a\n"
+    "                       directory, -r again, or more files after it (a shell glob):\n"
+    "                       several files read as one capture, merged by time stamp\n"
     "  -i IFACE             capture live on an interface\n"
     "  -D                   list the interfaces that can be captured on\n"
     "  -p                   do not put the interface in promiscuous mode\n"
@@ -209,12 +212,25 @@ static void set_defaults(struct options *o)
     worker_config_defaults(&o->worker);
 }
 
+static bool add_read_file(struct options *o, const char *arg)
+{
+    const char **v = realloc(o->read_files, (o->nread_files + 1) * sizeof *v);
+    if (!v) {
+        fprintf(stderr, "upscope: out of memory\n");
+        return false;
+    }
+    o->read_files = v;
+    v[o->nread_files++] = arg;
+    o->read_file = v[0];
+    return true;
+}
+
 /* One option; false after printing what is wrong with it. */
 static bool parse_one(struct options *o, int c, const char *arg)
 {
     uint64_t v;
     switch (c) {
-    case 'r': o->read_file = arg; return true;
+    case 'r': return add_read_file(o, arg);
     case 'i': o->iface = arg; return true;
     case 'D': o->list_ifaces = true; return true;
     case 'p': o->promisc = false; return true;
@@ -338,6 +354,12 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
         fprintf(stderr, "upscope: the UI needs the terminal: write -j to a file\n");
         return OPTIONS_EXIT_USAGE;
     }
+    /* -r a*.pcap: what the shell expanded the glob to are files too, up to the filter */
+    struct stat st;
+    while (o->read_file && optind < argc && stat(argv[optind], &st) == 0 &&
+           (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+        if (!add_read_file(o, argv[optind++]))
+            return OPTIONS_EXIT_USAGE;
     if (optind < argc) {
         o->filter = join_args(argc - optind, argv + optind);
         if (!o->filter) {
@@ -352,4 +374,6 @@ void options_free(struct options *o)
 {
     free(o->filter);
     o->filter = NULL;
+    free(o->read_files);
+    o->read_files = NULL;
 }

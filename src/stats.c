@@ -114,6 +114,7 @@ static void print_export(FILE *out, const struct export *ex)
     line(out, "export.spool_bytes", e.spool_bytes);
     line(out, "export.spool_bytes_dropped", e.spool_bytes_dropped);
     line(out, "export.only_bytes_lost", e.only_bytes_lost);
+    line(out, "export.packets_other_linktype", e.other_linktype);
 }
 
 static void print_keylog(FILE *out, const struct tls_keylog *kl)
@@ -146,6 +147,8 @@ void stats_print(FILE *out, const struct worker *w, struct capture *cap,
         line(out, "ui.sessions_evicted", st->evicted);
         line(out, "ui.sessions_untracked", st->untracked);
     }
+    if (!cap->live)
+        line(out, "input.packets_other_linktype", cap->other_linktype);
     uint64_t recv, drop, ifdrop;
     if (capture_drops(cap, &recv, &drop, &ifdrop)) {
         line(out, "pcap.received", recv);
