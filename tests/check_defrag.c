@@ -4,59 +4,26 @@
  * around tunnels, two tenants' fragments with the same ids, and snap-length cuts. */
 #include <check.h>
 #include <pcap/pcap.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "check_main.h"
-#include "decode.h"
 #include "frames.h"
 
 #define SEC 1000000ULL
 
-static struct decoder dec;
-static uint8_t *copy;
 
-static void start(const struct defrag_limits *lim)
+/* A decoder with these reassembly limits. */
+static void start_with(const struct defrag_limits *lim)
 {
     struct decode_config cfg;
     decode_config_defaults(&cfg);
-    if (lim)
-        cfg.defrag = *lim;
-    decoder_free(&dec);
-    ck_assert(decoder_init(&dec, &cfg));
+    cfg.defrag = *lim;
+    frames_start(&cfg);
 }
 
-static void setup(void)
-{
-    memset(&dec, 0, sizeof dec);
-    start(NULL);
-}
-
-static void teardown(void)
-{
-    free(copy);
-    copy = NULL;
-    decoder_free(&dec);
-}
-
-static enum decode_result run_at(int dlt, const struct frame *f, size_t caplen, ts_us_t ts,
-                                 struct packet *pkt)
-{
-    free(copy);
-    copy = malloc(caplen ? caplen : 1);
-    memcpy(copy, f->b, caplen);
-    memset(pkt, 0, sizeof *pkt);
-    pkt->frame = copy;
-    pkt->caplen = (uint32_t)caplen;
-    pkt->wirelen = (uint32_t)f->n;
-    pkt->dlt = dlt;
-    pkt->ts = ts;
-    return decode_packet(&dec, pkt);
-}
-
+/* A whole raw IP packet, at time 0. */
 static enum decode_result run(const struct frame *f, struct packet *pkt)
 {
-    return run_at(DLT_RAW, f, f->n, 0, pkt);
+    return frames_decode(DLT_RAW, f, f->n, 0, pkt);
 }
 
 static const char PAYLOAD[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX";
@@ -114,7 +81,7 @@ START_TEST(ipv4_in_order)
     ck_assert_uint_eq(pkt.ip_len, 100);
     ck_assert_uint_eq(pkt.ip[6] & 0x3F, 0);     /* no MF, no offset any more */
     ck_assert_uint_eq(pkt.frag_conflicts, 0);
-    const struct defrag_stats *st = defrag_stats(dec.defrag);
+    const struct defrag_stats *st = defrag_stats(frames_dec.defrag);
     ck_assert_uint_eq(st->fragments, 3);
     ck_assert_uint_eq(st->reassembled, 1);
     ck_assert_uint_eq(st->datagrams, 0);
@@ -168,7 +135,7 @@ START_TEST(duplicates_and_conflicts)
     ck_assert_int_eq(run(&f, &pkt), DECODE_IP_FRAGMENT);
     v4_frag(&f, &s, 40, 40, false, 3, 0);
     ck_assert_int_eq(run(&f, &pkt), DECODE_OK);
-    const struct defrag_stats *st = defrag_stats(dec.defrag);
+    const struct defrag_stats *st = defrag_stats(frames_dec.defrag);
     ck_assert_uint_eq(st->duplicates, 1);
     ck_assert_uint_eq(st->conflicts, 1);
     ck_assert_uint_eq(pkt.frag_conflicts, 1);
@@ -202,7 +169,7 @@ START_TEST(malformed_and_too_big)
     segment(&s);
     v4_frag(&f, &s, 0, 20, true, 5, 0);        /* not a multiple of 8, not the last */
     ck_assert_int_eq(run(&f, &pkt), DECODE_IP_FRAGMENT);
-    const struct defrag_stats *st = defrag_stats(dec.defrag);
+    const struct defrag_stats *st = defrag_stats(frames_dec.defrag);
     ck_assert_uint_eq(st->malformed, 1);
     ck_assert_uint_eq(st->datagrams, 0);
     v4_frag(&f, &s, 0, 16, true, 5, 0);
@@ -232,13 +199,13 @@ START_TEST(timeout)
     struct packet pkt;
     segment(&s);
     v4_frag(&f, &s, 0, 40, true, 11, 0);
-    ck_assert_int_eq(run_at(DLT_RAW, &f, f.n, 100 * SEC, &pkt), DECODE_IP_FRAGMENT);
+    ck_assert_int_eq(frames_decode(DLT_RAW, &f, f.n, 100 * SEC, &pkt), DECODE_IP_FRAGMENT);
     v4_frag(&f, &s, 40, 40, false, 11, 0);     /* 31 s later: the first half is gone */
-    ck_assert_int_eq(run_at(DLT_RAW, &f, f.n, 131 * SEC, &pkt), DECODE_IP_FRAGMENT);
-    const struct defrag_stats *st = defrag_stats(dec.defrag);
+    ck_assert_int_eq(frames_decode(DLT_RAW, &f, f.n, 131 * SEC, &pkt), DECODE_IP_FRAGMENT);
+    const struct defrag_stats *st = defrag_stats(frames_dec.defrag);
     ck_assert_uint_eq(st->timed_out, 1);
     ck_assert_uint_eq(st->datagrams, 1);
-    decode_expire(&dec, 200 * SEC);             /* the idle sweep gives up the rest */
+    decode_expire(&frames_dec, 200 * SEC);             /* the idle sweep gives up the rest */
     ck_assert_uint_eq(st->timed_out, 2);
     ck_assert_uint_eq(st->datagrams, 0);
     ck_assert_uint_eq(st->bytes, 0);
@@ -253,12 +220,12 @@ START_TEST(caps)
     struct defrag_limits lim;
     defrag_limits_defaults(&lim);
     lim.max_datagrams = 2;
-    start(&lim);
+    start_with(&lim);
     for (uint16_t id = 1; id <= 3; id++) {
         v4_frag(&f, &s, 0, 40, true, id, 0);
         ck_assert_int_eq(run(&f, &pkt), DECODE_IP_FRAGMENT);
     }
-    ck_assert_uint_eq(defrag_stats(dec.defrag)->evicted, 1);
+    ck_assert_uint_eq(defrag_stats(frames_dec.defrag)->evicted, 1);
     v4_frag(&f, &s, 40, 40, false, 1, 0);      /* the oldest went */
     ck_assert_int_eq(run(&f, &pkt), DECODE_IP_FRAGMENT);
     v4_frag(&f, &s, 40, 40, false, 3, 0);
@@ -266,24 +233,24 @@ START_TEST(caps)
 
     defrag_limits_defaults(&lim);
     lim.max_fragments = 2;
-    start(&lim);
+    start_with(&lim);
     v4_frag(&f, &s, 0, 24, true, 1, 0);
     run(&f, &pkt);
     v4_frag(&f, &s, 24, 24, true, 1, 0);
     run(&f, &pkt);
     v4_frag(&f, &s, 48, 32, false, 1, 0);
     ck_assert_int_eq(run(&f, &pkt), DECODE_IP_FRAGMENT);
-    ck_assert_uint_eq(defrag_stats(dec.defrag)->too_many_fragments, 1);
-    ck_assert_uint_eq(defrag_stats(dec.defrag)->datagrams, 0);
+    ck_assert_uint_eq(defrag_stats(frames_dec.defrag)->too_many_fragments, 1);
+    ck_assert_uint_eq(defrag_stats(frames_dec.defrag)->datagrams, 0);
 
     defrag_limits_defaults(&lim);               /* room for one datagram's bytes only */
     lim.max_bytes = sizeof(uint8_t) * 2048 + 2000 + 1200;
-    start(&lim);
+    start_with(&lim);
     v4_frag(&f, &s, 0, 40, true, 1, 0);
     ck_assert_int_eq(run(&f, &pkt), DECODE_IP_FRAGMENT);
     v4_frag(&f, &s, 0, 40, true, 2, 0);
     ck_assert_int_eq(run(&f, &pkt), DECODE_IP_FRAGMENT);
-    const struct defrag_stats *st = defrag_stats(dec.defrag);
+    const struct defrag_stats *st = defrag_stats(frames_dec.defrag);
     ck_assert_uint_ge(st->evicted, 1);
     ck_assert_uint_le(st->bytes, lim.max_bytes);
     ck_assert_uint_le(st->bytes_peak, lim.max_bytes);
@@ -336,12 +303,12 @@ START_TEST(outer_fragments_carry_a_tunnel)
     frame_put(&f, inner.b + 56, 48);
     frame_ipv4_full(&f, 47, 0x55, 1, 2, 56 / 8, 42);
     frame_eth(&f, 0x0800);
-    ck_assert_int_eq(run_at(DLT_EN10MB, &f, f.n, 0, &pkt), DECODE_IP_FRAGMENT);
+    ck_assert_int_eq(frames_decode(DLT_EN10MB, &f, f.n, 0, &pkt), DECODE_IP_FRAGMENT);
     f.n = 0;
     frame_put(&f, inner.b, 56);
     frame_ipv4_full(&f, 47, 0x55, 1, 2, 0x2000, 42);
     frame_eth(&f, 0x0800);
-    ck_assert_int_eq(run_at(DLT_EN10MB, &f, f.n, 0, &pkt), DECODE_OK);
+    ck_assert_int_eq(frames_decode(DLT_EN10MB, &f, f.n, 0, &pkt), DECODE_OK);
     assert_whole(&pkt);
     ck_assert_uint_eq(pkt.tunnels->n, 1);
     ck_assert_uint_eq(pkt.tunnels->v[0].kind, TUNNEL_GRE);
@@ -356,12 +323,12 @@ START_TEST(cut_by_snaplen)
     struct packet pkt;
     segment(&s);
     v4_frag(&f, &s, 0, 40, true, 12, 0);
-    ck_assert_int_eq(run_at(DLT_RAW, &f, f.n - 4, 0, &pkt), DECODE_IP_FRAGMENT);
-    ck_assert_uint_eq(dec.stats.fragments_cut, 1);
-    ck_assert_uint_eq(defrag_stats(dec.defrag)->fragments, 0);
+    ck_assert_int_eq(frames_decode(DLT_RAW, &f, f.n - 4, 0, &pkt), DECODE_IP_FRAGMENT);
+    ck_assert_uint_eq(frames_dec.stats.fragments_cut, 1);
+    ck_assert_uint_eq(defrag_stats(frames_dec.defrag)->fragments, 0);
     v6_frag(&f, &s, 0, 40, true, 12);
-    ck_assert_int_eq(run_at(DLT_RAW, &f, f.n - 1, 0, &pkt), DECODE_IP_FRAGMENT);
-    ck_assert_uint_eq(dec.stats.fragments_cut, 2);
+    ck_assert_int_eq(frames_decode(DLT_RAW, &f, f.n - 1, 0, &pkt), DECODE_IP_FRAGMENT);
+    ck_assert_uint_eq(frames_dec.stats.fragments_cut, 2);
 }
 END_TEST
 
@@ -376,9 +343,9 @@ START_TEST(every_cut)
         struct frame g = f;
         g.n = n;
         ck_assert_int_ne(run(&g, &pkt), DECODE_OK);
-        ck_assert_int_ne(run_at(DLT_RAW, &f, n, 0, &pkt), DECODE_OK);
+        ck_assert_int_ne(frames_decode(DLT_RAW, &f, n, 0, &pkt), DECODE_OK);
     }
-    ck_assert_uint_eq(defrag_stats(dec.defrag)->reassembled, 0);
+    ck_assert_uint_eq(defrag_stats(frames_dec.defrag)->reassembled, 0);
 }
 END_TEST
 
@@ -413,7 +380,7 @@ static Suite *defrag_suite(void)
 {
     Suite *s = suite_create("defrag");
     TCase *tc = tcase_create("defrag");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, frames_setup, frames_teardown);
     tcase_add_test(tc, ipv4_in_order);
     tcase_add_test(tc, ipv4_out_of_order);
     tcase_add_test(tc, ipv6_with_unfragmentable_part);

@@ -4,55 +4,15 @@
  * the identity flows are keyed on, the port table and the per-side record. */
 #include <check.h>
 #include <pcap/pcap.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "check_main.h"
-#include "decode.h"
 #include "frames.h"
 
-static struct decoder dec;
-static uint8_t *copy;
 
-static void setup_with(const struct decode_config *cfg)
-{
-    decoder_free(&dec);
-    ck_assert(decoder_init(&dec, cfg));
-}
-
-static void setup(void)
-{
-    struct decode_config cfg;
-    decode_config_defaults(&cfg);
-    memset(&dec, 0, sizeof dec);
-    setup_with(&cfg);
-}
-
-static void teardown(void)
-{
-    free(copy);
-    copy = NULL;
-    decoder_free(&dec);
-}
-
-/* Decodes f (copied to an exactly sized block, so ASan sees any overread), captured whole. */
-static enum decode_result run_cut(int dlt, const struct frame *f, size_t caplen,
-                                  struct packet *pkt)
-{
-    free(copy);
-    copy = malloc(caplen ? caplen : 1);
-    memcpy(copy, f->b, caplen);
-    memset(pkt, 0, sizeof *pkt);
-    pkt->frame = copy;
-    pkt->caplen = (uint32_t)caplen;
-    pkt->wirelen = (uint32_t)f->n;
-    pkt->dlt = dlt;
-    return decode_packet(&dec, pkt);
-}
-
+/* A whole frame of link type dlt, at time 0. */
 static enum decode_result run(int dlt, const struct frame *f, struct packet *pkt)
 {
-    return run_cut(dlt, f, f->n, pkt);
+    return frames_decode(dlt, f, f->n, 0, pkt);
 }
 
 /* TCP "GET /" from 10.0.0.1 to 10.0.0.2: what every tunnel below carries. */
@@ -111,7 +71,7 @@ START_TEST(vxlan_decapsulated)
     ck_assert_uint_eq(t->src.b[3], 1);
     ck_assert_uint_eq(t->dst.b[3], 2);
     ck_assert_uint_ne(pkt.tunnel_key, 0);
-    ck_assert_uint_eq(dec.stats.tunnel[TUNNEL_VXLAN], 1);
+    ck_assert_uint_eq(frames_dec.stats.tunnel[TUNNEL_VXLAN], 1);
 }
 END_TEST
 
@@ -123,7 +83,7 @@ START_TEST(vxlan_malformed_and_ports)
     vxlan(&f, 0x00, 42);                        /* RFC 7348 §5: I flag clear */
     udp_outer(&f, 4789);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_TUNNEL_MALFORMED);
-    ck_assert_uint_eq(dec.stats.tunnel_malformed[TUNNEL_VXLAN], 1);
+    ck_assert_uint_eq(frames_dec.stats.tunnel_malformed[TUNNEL_VXLAN], 1);
     inner_v4(&g);
     vxlan(&g, 0x08, 7);
     udp_outer(&g, 4790);
@@ -132,7 +92,7 @@ START_TEST(vxlan_malformed_and_ports)
     decode_config_defaults(&cfg);
     char err[128];
     ck_assert(tunnel_ports_add(&cfg.ports, "vxlan:4790", err, sizeof err));
-    setup_with(&cfg);
+    frames_start(&cfg);
     ck_assert_int_eq(run(DLT_EN10MB, &g, &pkt), DECODE_OK);
     assert_inner(&pkt, 4);
     ck_assert_uint_eq(pkt.tunnels->v[0].id, 7);
@@ -188,13 +148,13 @@ START_TEST(geneve_bad)
     geneve(&f, 0, 0x6558, opts, sizeof opts, 1);
     udp_outer(&f, 6081);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_TUNNEL_MALFORMED);
-    ck_assert_uint_eq(dec.stats.tunnel_malformed[TUNNEL_GENEVE], 1);
+    ck_assert_uint_eq(frames_dec.stats.tunnel_malformed[TUNNEL_GENEVE], 1);
     inner_v4(&f);
     frame_eth(&f, 0x0800);
     geneve(&f, 1, 0x6558, NULL, 0, 1);          /* RFC 8926 §3.4: unknown version */
     udp_outer(&f, 6081);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_NOT_TCP);
-    ck_assert_uint_eq(dec.stats.tunnel_unsupported, 1);
+    ck_assert_uint_eq(frames_dec.stats.tunnel_unsupported, 1);
 }
 END_TEST
 
@@ -258,7 +218,7 @@ START_TEST(gre_variants)
     gre_outer(&f);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_OK);
     assert_inner(&pkt, 4);
-    ck_assert_uint_eq(dec.stats.tunnel[TUNNEL_GRE], 4);
+    ck_assert_uint_eq(frames_dec.stats.tunnel[TUNNEL_GRE], 4);
 }
 END_TEST
 
@@ -270,12 +230,12 @@ START_TEST(gre_refused)
     gre(&f, 0x0001, 0x0800, 0);                 /* version 1: PPTP */
     gre_outer(&f);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_NOT_TCP);
-    ck_assert_uint_eq(dec.stats.tunnel_unsupported, 1);
+    ck_assert_uint_eq(frames_dec.stats.tunnel_unsupported, 1);
     inner_v4(&f);
     gre(&f, 0x4000, 0x0800, 0);                 /* RFC 2784 §2.3: routing present */
     gre_outer(&f);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_TUNNEL_MALFORMED);
-    ck_assert_uint_eq(dec.stats.tunnel_malformed[TUNNEL_GRE], 1);
+    ck_assert_uint_eq(frames_dec.stats.tunnel_malformed[TUNNEL_GRE], 1);
 }
 END_TEST
 
@@ -330,7 +290,7 @@ START_TEST(erspan_types)
     gre(&f, 0x1000, 0x88BE, 0);
     gre_outer(&f);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_TUNNEL_MALFORMED);
-    ck_assert_uint_eq(dec.stats.tunnel[TUNNEL_ERSPAN], 4);
+    ck_assert_uint_eq(frames_dec.stats.tunnel[TUNNEL_ERSPAN], 4);
 }
 END_TEST
 
@@ -358,7 +318,7 @@ START_TEST(ip_in_ip_four_ways)
             ck_assert_uint_eq(pkt.tunnels->v[0].version, inner);
         }
     }
-    ck_assert_uint_eq(dec.stats.tunnel[TUNNEL_IPIP], 4);
+    ck_assert_uint_eq(frames_dec.stats.tunnel[TUNNEL_IPIP], 4);
     frame_tcp(&f, "GET /");                     /* protocol 41 with an IPv4 inside */
     frame_ipv4(&f, 6, 1, 2);
     frame_ipv4_full(&f, 41, 7, 3, 4, 0, 1);
@@ -398,7 +358,7 @@ START_TEST(gtpu_variants)
     udp_outer(&f, 2152);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_OK);
     assert_inner(&pkt, 6);
-    ck_assert_uint_eq(dec.stats.tunnel[TUNNEL_GTPU], 2);
+    ck_assert_uint_eq(frames_dec.stats.tunnel[TUNNEL_GTPU], 2);
 }
 END_TEST
 
@@ -414,7 +374,7 @@ START_TEST(gtpu_bad)
     gtpu(&f, 0x50, 255, 0, NULL, 0);            /* version 2: GTPv2 is not GTP-U */
     udp_outer(&f, 2152);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_NOT_TCP);
-    ck_assert_uint_eq(dec.stats.tunnel_unsupported, 2);
+    ck_assert_uint_eq(frames_dec.stats.tunnel_unsupported, 2);
 
     static const uint8_t zero_len_ext[8] = { 0, 0, 0, 0x85, 0, 0, 0, 0 };
     inner_v4(&f);                               /* §5.2.1: extension length 0 */
@@ -427,7 +387,7 @@ START_TEST(gtpu_bad)
     be16_at(f.b + 2, (uint32_t)f.n);
     udp_outer(&f, 2152);
     ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_TUNNEL_MALFORMED);
-    ck_assert_uint_eq(dec.stats.tunnel_malformed[TUNNEL_GTPU], 2);
+    ck_assert_uint_eq(frames_dec.stats.tunnel_malformed[TUNNEL_GTPU], 2);
 }
 END_TEST
 
@@ -473,7 +433,7 @@ START_TEST(depth_limit)
     assert_inner(&pkt, 4);
     frame_ipv4_full(&f, 4, 0x40, 200, 201, 0, 1);
     ck_assert_int_eq(run(DLT_RAW, &f, &pkt), DECODE_TUNNEL_TOO_DEEP);
-    ck_assert_uint_eq(dec.stats.result[DECODE_TUNNEL_TOO_DEEP], 1);
+    ck_assert_uint_eq(frames_dec.stats.result[DECODE_TUNNEL_TOO_DEEP], 1);
 }
 END_TEST
 
@@ -491,7 +451,7 @@ START_TEST(every_cut)
     const struct frame *all[2] = { &f, &g };
     for (int k = 0; k < 2; k++) {
         for (size_t n = 0; n < all[k]->n; n++) {
-            enum decode_result r = run_cut(DLT_EN10MB, all[k], n, &pkt);
+            enum decode_result r = frames_decode(DLT_EN10MB, all[k], n, 0, &pkt);
             if (n < all[k]->n - 5)             /* a TCP header cut: never a segment */
                 ck_assert_int_ne(r, DECODE_OK);
             else                               /* only payload missing: a cut segment */
@@ -611,7 +571,7 @@ static Suite *tunnel_suite(void)
 {
     Suite *s = suite_create("tunnel");
     TCase *tc = tcase_create("tunnel");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, frames_setup, frames_teardown);
     tcase_add_test(tc, vxlan_decapsulated);
     tcase_add_test(tc, vxlan_malformed_and_ports);
     tcase_add_test(tc, geneve_with_options);

@@ -1,14 +1,20 @@
-/* frames: building packets for the decode, tunnel and defrag unit tests, from the inside out.
+/* frames: building packets for the tunnel and defrag unit tests, from the inside out, and
+ * decoding them.
  *
  * A frame is built innermost first (TCP and its payload), then wrapped: frame_wrap() puts a
  * header in front of what is there, frame_ipv4() / frame_ipv6() / frame_udp() put an IP or
- * UDP header whose lengths cover it. Checksums are left zero (upscope does not check them). */
+ * UDP header whose lengths cover it. Checksums are left zero (upscope does not check them).
+ * frames_decode() runs a test's decoder (made fresh by the fixture) on a frame copied to a
+ * block of its exact size, so ASan sees any read past it. */
 #ifndef UPSCOPE_TEST_FRAMES_H
 #define UPSCOPE_TEST_FRAMES_H
 
 #include <check.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "decode.h"
 
 struct frame {
     uint8_t b[4096];
@@ -99,6 +105,48 @@ static inline void frame_eth(struct frame *f, uint16_t type)
     uint8_t eth[14] = { 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1 };
     be16_at(eth + 12, type);
     frame_wrap(f, eth, sizeof eth);
+}
+
+/* ---- decoding ---- */
+
+static struct decoder frames_dec;
+static uint8_t *frames_copy;
+
+static inline void frames_start(const struct decode_config *cfg)
+{
+    decoder_free(&frames_dec);
+    ck_assert(decoder_init(&frames_dec, cfg));
+}
+
+static inline void frames_setup(void)
+{
+    struct decode_config cfg;
+    decode_config_defaults(&cfg);
+    memset(&frames_dec, 0, sizeof frames_dec);
+    frames_start(&cfg);
+}
+
+static inline void frames_teardown(void)
+{
+    free(frames_copy);
+    frames_copy = NULL;
+    decoder_free(&frames_dec);
+}
+
+/* Decodes the first caplen bytes of f (its wire length is f->n) as link type dlt at ts. */
+static inline enum decode_result frames_decode(int dlt, const struct frame *f, size_t caplen,
+                                               ts_us_t ts, struct packet *pkt)
+{
+    free(frames_copy);
+    frames_copy = malloc(caplen ? caplen : 1);
+    memcpy(frames_copy, f->b, caplen);
+    memset(pkt, 0, sizeof *pkt);
+    pkt->frame = frames_copy;
+    pkt->caplen = (uint32_t)caplen;
+    pkt->wirelen = (uint32_t)f->n;
+    pkt->dlt = dlt;
+    pkt->ts = ts;
+    return decode_packet(&frames_dec, pkt);
 }
 
 #endif
