@@ -195,10 +195,11 @@ static void packet_loop(struct app *a)
             break; /* end of file, or stopped */
         }
     }
-    if (a->cap.other_linktype)
+    uint64_t skipped = capture_other_linktype(&a->cap);
+    if (skipped)
         fprintf(stderr, "upscope: warning: %s: %llu packets of interfaces whose link type "
                 "upscope does not read were skipped\n", a->cap.source,
-                (unsigned long long)a->cap.other_linktype);
+                (unsigned long long)skipped);
     lock(a);
     publish_status(a);
     worker_finish(&a->worker); /* open sessions end here, marked incomplete */

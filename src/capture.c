@@ -93,7 +93,6 @@ static bool peek(struct capture *c, struct capture_input *in)
         snprintf(c->err, sizeof c->err, "%s", in->f.err);
         return false;
     }
-    in->dlt = in->f.dlt;
     enum capture_file_status st = capture_file_next(&in->f, &in->head, true);
     if (st == CAPTURE_FILE_ERROR) {
         snprintf(c->err, sizeof c->err, "%s", in->f.err);
@@ -101,7 +100,10 @@ static bool peek(struct capture *c, struct capture_input *in)
         return false;
     }
     in->empty = st == CAPTURE_FILE_EOF;
+    if (in->empty)                            /* read through: it will not be read again */
+        c->other_linktype += in->f.other_linktype;
     in->first_ts = in->empty ? 0 : in->head.ts;
+    in->dlt = in->empty ? in->f.dlt : in->head.dlt;  /* pcapng: the first interface read */
     if (strcmp(in->path, "-") == 0 && !in->empty) {
         in->open = true;
         in->head_unfiltered = true;
@@ -372,6 +374,15 @@ static enum capture_status next_file(struct capture *c, struct packet *pkt)
 enum capture_status capture_next(struct capture *c, struct packet *pkt)
 {
     return c->live ? next_live(c, pkt) : next_file(c, pkt);
+}
+
+uint64_t capture_other_linktype(const struct capture *c)
+{
+    uint64_t n = c->other_linktype;
+    for (unsigned i = 0; i < c->nin; i++)
+        if (c->in[i].open)
+            n += c->in[i].f.other_linktype;
+    return n;
 }
 
 void capture_stop(struct capture *c)

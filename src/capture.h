@@ -36,12 +36,13 @@ struct capture {
     unsigned nopen;            /* inputs open now */
     int last;                  /* the input whose packet went out last, -1 for none */
     const char *filter;        /* files: the BPF filter (borrowed) */
-    int dlt;                   /* link type (files: the first file's first) */
+    int dlt;                   /* link type (files: the first packet's) */
     bool live;
     const char *source;        /* file name or interface, for messages */
     char source_buf[64];       /* "N files" */
     uint64_t records;          /* records handed out so far, all files */
-    uint64_t other_linktype;   /* files: packets skipped, their link type not read */
+    uint64_t other_linktype;   /* files: packets skipped in the files ended so far, their
+                                * link type not read (capture_other_linktype: all) */
     char err[CAPTURE_ERR_LEN];
 };
 
@@ -78,6 +79,9 @@ bool capture_set_filter(struct capture *c, const char *expr);
 /* The next packet: fills frame, caplen, wirelen, dlt, ts, number. The bytes stay valid until
  * the next call. */
 enum capture_status capture_next(struct capture *c, struct packet *pkt);
+
+/* Files: packets skipped so far because upscope does not read their interface's link type. */
+uint64_t capture_other_linktype(const struct capture *c);
 
 /* Makes a blocked capture_next() return CAPTURE_STOPPED (safe from a signal handler). */
 void capture_stop(struct capture *c);

@@ -128,8 +128,10 @@ bool capture_file_open_stream(struct capture_file *f, FILE *fp, const char *name
             fclose(fp);
         return false;
     }
-    bool ok = n == 4 && pcapng_magic(magic) ? open_pcapng(f, again) : open_pcap(f, again);
-    if (ok && !decode_linktype_supported(f->dlt)) {
+    bool ng = n == 4 && pcapng_magic(magic);
+    bool ok = ng ? open_pcapng(f, again) : open_pcap(f, again);
+    /* pcapng: an interface of a link type not read is skipped, the others read */
+    if (ok && !ng && !decode_linktype_supported(f->dlt)) {
         capture_linktype_error(f->err, sizeof f->err, f->name, f->dlt);
         ok = false;
     }

@@ -24,8 +24,7 @@ struct capture_file {
     void *pcap;                   /* pcap_t, for a pcap file */
     struct pcapng *ng;            /* for a pcapng file */
     FILE *fp;                     /* what ng reads */
-    int dlt;                      /* link type of the first packets (pcapng: the first
-                                   * interface's) */
+    int dlt;                      /* link type (pcapng: the first interface's) */
     const char *filter;           /* borrowed; NULL: none */
     struct capture_bpf *bpf;      /* the filter compiled per link type met */
     unsigned nbpf;
@@ -38,7 +37,8 @@ struct capture_file {
 enum capture_file_status { CAPTURE_FILE_PACKET, CAPTURE_FILE_EOF, CAPTURE_FILE_ERROR };
 
 /* Opens path ("-": standard input); false with f->err set (missing, unreadable, not a
- * capture, a first link type upscope does not read). */
+ * capture, a pcap file of a link type upscope does not read; in a pcapng file such an
+ * interface's packets are skipped and counted instead). */
 bool capture_file_open(struct capture_file *f, const char *path);
 
 /* The same on an open stream (it is closed with the file, unless it is stdin). */

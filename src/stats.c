@@ -148,7 +148,7 @@ void stats_print(FILE *out, const struct worker *w, struct capture *cap,
         line(out, "ui.sessions_untracked", st->untracked);
     }
     if (!cap->live)
-        line(out, "input.packets_other_linktype", cap->other_linktype);
+        line(out, "input.packets_other_linktype", capture_other_linktype(cap));
     uint64_t recv, drop, ifdrop;
     if (capture_drops(cap, &recv, &drop, &ifdrop)) {
         line(out, "pcap.received", recv);

@@ -38,7 +38,7 @@ check_contains "... naming the filter, the file and the link type" "$TMP/err" \
     "bad filter 'ether host 00:00:00:00:00:01' for $TMP/mixed.pcapng (link type RAW)"
 
 # an interface of a link type upscope does not read: its packets counted and skipped
-editcap -T ieee-802-11 "$CAPTURES/ws-version.pcap" "$TMP/wifi.pcap" 2>/dev/null
+editcap -F pcap -T ieee-802-11 "$CAPTURES/ws-version.pcap" "$TMP/wifi.pcap" 2>/dev/null
 mergecap -w "$TMP/with-wifi.pcapng" "$CAPTURES/ws-basic.pcap" "$TMP/wifi.pcap"
 out=$("$UPSCOPE" -q --stats -r "$TMP/with-wifi.pcapng" 2>&1 >/dev/null)
 check_eq "an unread link type: its packets skipped, counted" \
@@ -47,6 +47,17 @@ check_eq "an unread link type: its packets skipped, counted" \
 check_contains "... and said" <(echo "$out") "packets of interfaces whose link type upscope does not read were skipped"
 check_eq "... the other interface's sessions reported" "$(sessions -r "$CAPTURES/ws-basic.pcap")" \
     "$(sessions -r "$TMP/with-wifi.pcapng")"
+mergecap -w "$TMP/wifi-first.pcapng" "$TMP/wifi.pcap" "$CAPTURES/ws-basic.pcap"
+check_eq "... also when it is the first interface" "$(sessions -r "$CAPTURES/ws-basic.pcap")" \
+    "$(sessions -r "$TMP/wifi-first.pcapng")"
+"$UPSCOPE" -q -r "$TMP/wifi.pcap" 2>"$TMP/err"
+check_eq "a pcap file of a link type upscope does not read: status 1" 1 "$?"
+check_contains "... said" "$TMP/err" "unsupported link type IEEE802_11"
+editcap -F pcapng "$TMP/wifi.pcap" "$TMP/wifi.pcapng" 2>/dev/null
+out=$("$UPSCOPE" -q -r "$TMP/wifi.pcapng" 2>&1)
+check_eq "a pcapng file with only such an interface: read, its packets counted as skipped" \
+    "0 $(capinfos -c -M "$TMP/wifi.pcap" | sed -n 's/^Number of packets: *//p')" \
+    "$?$(sed -n 's/.*: \([0-9]*\) packets of interfaces.*/ \1/p' <<<"$out")"
 
 # pcapng written big-endian, time stamps in nanoseconds, and a second section
 "$PY" "$RELINK" "$CAPTURES/ws-deflate.pcap" "$TMP/be.pcapng" pcapng-be-ns
