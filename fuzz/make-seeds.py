@@ -6,15 +6,19 @@
 Writes OUTDIR/<target>/<capture>-<n> for each target: the capture itself (pipeline), each TCP
 connection's bytes as a script of chunks (http1, and http2/tls/websocket past the handshake
 their prelude provides), its segments as records (reasm), the TLS hello bodies (tls), the
-upgrades sealed as if they had run inside TLS (tls_decrypt), and key logs and pcapng files with
-secrets (keylog).
+upgrades sealed as if they had run inside TLS (tls_decrypt), key logs and pcapng files with
+secrets (keylog), the packets as records (decode), pcapng files (pcapng); a few captures also in
+every tunnel and fragment variant tests/pcapgen.py makes (decode, and pipeline as pcap files)
+and as pcapng written in two ways (pcapng, pipeline).
 Nothing here is committed: `make fuzz` and tests/fuzz_replay.sh make them when they run."""
 import os
 import struct
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import pcapgen  # noqa: E402
+import relink  # noqa: E402
 
 MAX = 65536
 
@@ -125,6 +129,36 @@ def subprotocol_index(head):
                 if name in offered:
                     return i + 1
     return 0
+VARIANT_SOURCES = ("ws-basic", "h2c-curl", "ws-deflate")
+
+
+def decode_records(packets):
+    """fuzz_decode's input: Ethernet, then each frame as [len 2][cut][seconds] + bytes."""
+    out, last = b"\x00", None
+    for p in packets:
+        sec = 0 if last is None else min(255, max(0, (p.ts - last) // 1000000))
+        last = p.ts
+        out += struct.pack("<HBB", len(p.frame), min(255, p.orig - len(p.frame)), sec) + p.frame
+    return out
+
+
+def variant_seeds(outdir, base, packets):
+    for mode in pcapgen.VARIANTS + ("frag4-other",):
+        v = pcapgen.variant(packets, mode)
+        write(outdir, "decode", "%s-%s" % (base, mode), decode_records(v))
+        write(outdir, "pipeline", "%s-%s" % (base, mode), pcapgen.pcap_bytes(v))
+
+
+def pcapng_seeds(outdir, base, path):
+    """The capture as pcapng, plainly and in relink.py's odd form (big-endian, two sections,
+    other time stamp units, an obsolete block), for pcapng and pipeline."""
+    recs = relink.read_pcap(path)
+    for mode, writer in (("ng", relink.write_pcapng), ("ng-odd", relink.write_pcapng_odd)):
+        with tempfile.NamedTemporaryFile() as t:
+            writer(t.name, recs)
+            data = open(t.name, "rb").read()
+        write(outdir, "pcapng", "%s-%s" % (base, mode), data)
+        write(outdir, "pipeline", "%s-%s" % (base, mode), data)
 
 
 def write(outdir, target, name, data):
@@ -149,10 +183,15 @@ def main():
                 write(outdir, "keylog", base, b"\x00\x40" + f.read())
         if path.endswith(".pcapng"):
             write(outdir, "keylog", base + "-pcapng", b"\x01\x00" + raw)
+            write(outdir, "pcapng", base, raw)
         try:
             packets = pcapgen.read(path)
         except (AssertionError, struct.error):
             continue  # not Ethernet: only the pipeline seed
+        write(outdir, "decode", base, decode_records(packets))
+        if base in VARIANT_SOURCES:
+            variant_seeds(outdir, base, packets)
+            pcapng_seeds(outdir, base, path)
         for n, conn in enumerate(connections(packets)):
             if conn["client"] is None:
                 continue

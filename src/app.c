@@ -30,7 +30,7 @@ static bool open_input(struct app *a)
     const struct options *o = a->opt;
     bool ok;
     if (o->read_file) {
-        ok = capture_open_file(&a->cap, o->read_file);
+        ok = capture_open_files(&a->cap, o->read_files, o->nread_files);
     } else {
         struct capture_live_opts lo = {
             .iface = o->iface, .snaplen = o->snaplen, .promisc = o->promisc,
@@ -47,19 +47,26 @@ static bool open_input(struct app *a)
         capture_close(&a->cap);
         return false;
     }
-    if (!ok)
+    if (!ok) {
         fprintf(stderr, "upscope: %s\n", a->cap.err);
+        capture_close(&a->cap);
+    }
     return ok;
 }
 
 /* ---- TLS key logs: opened with the input, before -Z drops privileges ---- */
 
+struct secrets_of {
+    struct app *a;
+    const char *file;
+};
+
 static void add_secrets(void *user, const char *text, size_t n)
 {
-    struct app *a = user;
+    struct secrets_of *so = user;
     char name[600];
-    snprintf(name, sizeof name, "%s: decryption secrets", a->cap.source);
-    tls_keylog_add_text(a->keylog, name, text, n);
+    snprintf(name, sizeof name, "%s: decryption secrets", so->file);
+    tls_keylog_add_text(so->a->keylog, name, text, n);
 }
 
 static bool open_keylogs(struct app *a)
@@ -80,9 +87,14 @@ static bool open_keylogs(struct app *a)
     }
     /* a pcapng file may carry its own keys (Decryption Secrets Blocks); standard input
      * cannot be read twice */
-    if (o->read_file && strcmp(o->read_file, "-") != 0 &&
-        !pcapng_secrets(o->read_file, add_secrets, a, &blocks, err, sizeof err))
-        fprintf(stderr, "upscope: warning: %s\n", err);
+    for (unsigned i = 0; o->read_file && i < capture_file_count(&a->cap); i++) {
+        struct secrets_of so = { a, capture_file_path(&a->cap, i) };
+        size_t k = 0;
+        if (strcmp(so.file, "-") != 0 &&
+            !pcapng_secrets(so.file, add_secrets, &so, &k, err, sizeof err))
+            fprintf(stderr, "upscope: warning: %s\n", err);
+        blocks += k;
+    }
     if (!o->nkeylogs && !blocks) {
         tls_keylog_free(a->keylog); /* nothing to decrypt with */
         a->keylog = NULL;
@@ -164,6 +176,27 @@ static void tick(struct app *a, struct ticks *t, ts_us_t now)
     }
 }
 
+/* What a session's "capture.source" says: the -r arguments as given, joined by ", " (with
+ * several, frame numbers count in the merged, time-ordered capture, as mergecap writes it),
+ * or the interface. */
+static void name_source(const struct options *o, char *buf, size_t len)
+{
+    if (!o->read_file) {
+        snprintf(buf, len, "%s", o->iface ? o->iface : "");
+        return;
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < o->nread_files && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", o->read_files[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    if (used >= len && len > 4)
+        memcpy(buf + len - 4, "...", 4);   /* cut: say so */
+}
+
 /* Reads until the end, a stop request, -c COUNT, or an unreadable record. */
 static void packet_loop(struct app *a)
 {
@@ -196,6 +229,11 @@ static void packet_loop(struct app *a)
             break; /* end of file, or stopped */
         }
     }
+    uint64_t skipped = capture_other_linktype(&a->cap);
+    if (skipped)
+        fprintf(stderr, "upscope: warning: %s: %llu packets of interfaces whose link type "
+                "upscope does not read were skipped\n", a->cap.source,
+                (unsigned long long)skipped);
     lock(a);
     publish_status(a);
     worker_finish(&a->worker); /* open sessions end here, marked incomplete */
@@ -269,9 +307,10 @@ static bool start(struct app *a)
     struct worker_config wc = o->worker;
     wc.record_events = a->ui;
     wc.module_ctx[PROTO_TLS] = a->keylog;
-    wc.source = o->read_file ? o->read_file : o->iface;
+    name_source(o, a->source, sizeof a->source);
+    wc.source = a->source;
     struct worker_sink sink = { a, on_session_begin, on_session, next_session_id };
-    if (!worker_init(&a->worker, &wc, a->cap.dlt, &sink)) {
+    if (!worker_init(&a->worker, &wc, &sink)) {
         fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");
         return false;
     }

@@ -49,6 +49,8 @@ struct app {
     struct store store;          /* valid when ui */
     struct app_status status_bar;
     uint64_t last_session_id;
+    char source[1024];           /* what "capture.source" says: the -r arguments or the
+                                  * interface */
     pthread_t capture_thread;
     atomic_bool stop;            /* set from a signal handler or the UI thread: lock-free, so
                                   * safe in both (C11 §7.17.5, §7.14.1.1) */

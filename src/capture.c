@@ -1,53 +1,185 @@
-/* capture: libpcap file and interface handling with precise error messages (see capture.h). */
+/* capture: an interface, or capture files merged in time order (see capture.h). */
 #include "capture.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #ifdef __linux__
 #include <linux/if_packet.h>
 #endif
 
 #include "decode.h"
 
-static bool check_linktype(struct capture *c)
+/* One file of the set. Open from when the merge may need its packets to its end. */
+struct capture_input {
+    char *path;
+    ts_us_t first_ts;          /* of its first record (any, filtered or not) */
+    unsigned order;            /* as given: ties in first_ts keep it */
+    int dlt;                   /* of its first packets */
+    bool empty;                /* no record at all */
+    bool open, done;
+    bool head_unfiltered;      /* stdin: head was read before the filter applied */
+    struct capture_file f;
+    struct packet head;        /* its next packet, when open and not done */
+};
+
+/* ---- the list of files ---- */
+
+static bool add_path(struct capture *c, const char *path)
 {
-    c->dlt = pcap_datalink(c->pcap);
-    if (decode_linktype_supported(c->dlt))
-        return true;
-    const char *name = pcap_datalink_val_to_name(c->dlt);
-    snprintf(c->err, sizeof c->err,
-             "%s: unsupported link type %s (%d); upscope reads Ethernet (with VLAN tags), Linux "
-             "cooked (SLL, SLL2), BSD loopback, raw IP, IPv4 and IPv6 captures",
-             c->source, name ? name : "unknown", c->dlt);
-    pcap_close(c->pcap);
-    c->pcap = NULL;
-    return false;
+    struct capture_input *v = realloc(c->in, (c->nin + 1) * sizeof *v);
+    if (!v)
+        return false;
+    c->in = v;
+    memset(&v[c->nin], 0, sizeof v[0]);
+    v[c->nin].path = strdup(path);
+    return v[c->nin++].path != NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory's files (hidden ones left out), by name. */
+static bool add_dir(struct capture *c, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(c->err, sizeof c->err, "%s: %s", dir, strerror(errno));
+        return false;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    bool ok = true;
+    for (struct dirent *e; ok && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char **v = realloc(names, (n + 1) * sizeof *v);
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = v ? malloc(len) : NULL;
+        if (v)
+            names = v;
+        if (!p) {
+            ok = false;
+            break;
+        }
+        snprintf(p, len, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            names[n++] = p;
+        else
+            free(p);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        ok = ok && add_path(c, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    if (!ok)
+        snprintf(c->err, sizeof c->err, "%s: out of memory", dir);
+    else if (n == 0)
+        snprintf(c->err, sizeof c->err, "%s: no capture files in it", dir);
+    return ok && n > 0;
+}
+
+/* Reads the first record of input i, for its time; keeps standard input open (it cannot be
+ * read twice), closes the others until the merge needs them. */
+static bool peek(struct capture *c, struct capture_input *in)
+{
+    if (!capture_file_open(&in->f, in->path)) {
+        snprintf(c->err, sizeof c->err, "%s", in->f.err);
+        return false;
+    }
+    enum capture_file_status st = capture_file_next(&in->f, &in->head, true);
+    if (st == CAPTURE_FILE_ERROR) {
+        snprintf(c->err, sizeof c->err, "%s", in->f.err);
+        capture_file_close(&in->f);
+        return false;
+    }
+    in->empty = st == CAPTURE_FILE_EOF;
+    if (in->empty)                            /* read through: it will not be read again */
+        c->other_linktype += in->f.other_linktype;
+    in->first_ts = in->empty ? 0 : in->head.ts;
+    in->dlt = in->empty ? in->f.dlt : in->head.dlt;  /* pcapng: the first interface read */
+    if (strcmp(in->path, "-") == 0 && !in->empty) {
+        in->open = true;
+        in->head_unfiltered = true;
+        c->nopen++;
+    } else {
+        capture_file_close(&in->f);
+    }
+    in->done = in->empty;
+    return true;
+}
+
+static int by_first_time(const void *a, const void *b)
+{
+    const struct capture_input *x = a, *y = b;
+    if (x->first_ts != y->first_ts)
+        return x->first_ts < y->first_ts ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+bool capture_open_files(struct capture *c, const char *const *paths, unsigned n)
+{
+    memset(c, 0, sizeof *c);
+    c->last = -1;
+    unsigned stdin_count = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct stat st;
+        bool ok = strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)
+                ? add_dir(c, paths[i]) : add_path(c, paths[i]);
+        stdin_count += strcmp(paths[i], "-") == 0;
+        if (!ok) {
+            if (!c->err[0])
+                snprintf(c->err, sizeof c->err, "%s: out of memory", paths[i]);
+            return false;
+        }
+    }
+    if (stdin_count > 1) {
+        snprintf(c->err, sizeof c->err, "standard input (-) can be read only once");
+        return false;
+    }
+    for (unsigned i = 0; i < c->nin; i++) {
+        c->in[i].order = i;
+        if (!peek(c, &c->in[i]))
+            return false;
+    }
+    qsort(c->in, c->nin, sizeof *c->in, by_first_time);
+    c->dlt = c->in[0].dlt;
+    if (c->nin == 1) {
+        c->source = strcmp(c->in[0].path, "-") == 0 ? "(stdin)" : c->in[0].path;
+    } else {
+        snprintf(c->source_buf, sizeof c->source_buf, "%u files", c->nin);
+        c->source = c->source_buf;
+    }
+    return true;
+}
+
+unsigned capture_file_count(const struct capture *c)
+{
+    return c->nin;
+}
+
+const char *capture_file_path(const struct capture *c, unsigned i)
+{
+    return i < c->nin ? c->in[i].path : NULL;
 }
 
 bool capture_open_file(struct capture *c, const char *path)
 {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    memset(c, 0, sizeof *c);
-    c->source = strcmp(path, "-") == 0 ? "(stdin)" : path;
-    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!fp) {
-        snprintf(c->err, sizeof c->err, "%s: %s", path, strerror(errno));
-        return false;
-    }
-    c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-    if (!c->pcap) {
-        /* libpcap's words for a non-capture file are "unknown file format" */
-        snprintf(c->err, sizeof c->err, "%s: not a readable pcap or pcapng file (%s)", c->source,
-                 errbuf);
-        if (fp != stdin)
-            fclose(fp);
-        return false;
-    }
-    return check_linktype(c);
+    return capture_open_files(c, &path, 1);
 }
+
+/* ---- live ---- */
 
 /* Joins the socket libpcap opened to an AF_PACKET fanout group: the kernel hands each packet
  * to one member, chosen by a hash of its flow that is the same both ways, so every member
@@ -75,6 +207,7 @@ bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
 {
     char errbuf[PCAP_ERRBUF_SIZE];
     memset(c, 0, sizeof *c);
+    c->last = -1;
     warning[0] = '\0';
     c->source = o->iface;
     c->live = true;
@@ -128,10 +261,16 @@ bool capture_open_live(struct capture *c, const struct capture_live_opts *o,
         c->poll_fd = fd;
         c->timeout_ms = o->timeout_ms;
     }
-    return check_linktype(c);
+    c->dlt = pcap_datalink(p);
+    if (decode_linktype_supported(c->dlt))
+        return true;
+    capture_linktype_error(c->err, sizeof c->err, c->source, c->dlt);
+    pcap_close(p);
+    c->pcap = NULL;
+    return false;
 }
 
-bool capture_set_filter(struct capture *c, const char *expr)
+static bool set_live_filter(struct capture *c, const char *expr)
 {
     struct bpf_program prog;
     if (pcap_compile(c->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
@@ -148,9 +287,24 @@ bool capture_set_filter(struct capture *c, const char *expr)
     return true;
 }
 
+bool capture_set_filter(struct capture *c, const char *expr)
+{
+    if (c->live)
+        return set_live_filter(c, expr);
+    c->filter = expr;
+    for (unsigned i = 0; i < c->nin; i++) {
+        struct capture_input *in = &c->in[i];
+        if (!in->empty && !capture_filter_check(expr, in->dlt, in->path, c->err, sizeof c->err))
+            return false;
+        if (in->open)
+            capture_file_set_filter(&in->f, expr);
+    }
+    return true;
+}
+
 /* A live capture without blocking: a packet if one is ready, else wait for the socket at most
  * timeout_ms and try once more (0: still nothing). A signal ends the wait early. */
-static int next_live(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
+static int read_live(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
 {
     int rc = pcap_next_ex(c->pcap, h, data);
     if (rc != 0)
@@ -161,12 +315,11 @@ static int next_live(struct capture *c, struct pcap_pkthdr **h, const u_char **d
     return pcap_next_ex(c->pcap, h, data);
 }
 
-enum capture_status capture_next(struct capture *c, struct packet *pkt)
+static enum capture_status next_live(struct capture *c, struct packet *pkt)
 {
     struct pcap_pkthdr *h;
     const u_char *data;
-    int rc = c->live && c->poll_fd >= 0 ? next_live(c, &h, &data)
-                                        : pcap_next_ex(c->pcap, &h, &data);
+    int rc = c->poll_fd >= 0 ? read_live(c, &h, &data) : pcap_next_ex(c->pcap, &h, &data);
     if (rc == 1) {
         c->records++;
         memset(pkt, 0, sizeof *pkt);
@@ -175,15 +328,120 @@ enum capture_status capture_next(struct capture *c, struct packet *pkt)
         pkt->frame = data;
         pkt->caplen = h->caplen;
         pkt->wirelen = h->len < h->caplen ? h->caplen : h->len;
+        pkt->dlt = c->dlt;
         return CAPTURE_PACKET;
     }
     if (rc == 0)
         return CAPTURE_TIMEOUT;
     if (rc == PCAP_ERROR_BREAK)
-        return c->live ? CAPTURE_STOPPED : CAPTURE_EOF;
-    snprintf(c->err, sizeof c->err, "%s: record %llu: %s", c->source,
-             (unsigned long long)c->records + 1, pcap_geterr(c->pcap));
+        return CAPTURE_STOPPED;
+    snprintf(c->err, sizeof c->err, "%s: %s", c->source, pcap_geterr(c->pcap));
     return CAPTURE_ERROR;
+}
+
+/* ---- files, merged ---- */
+
+static void input_end(struct capture *c, struct capture_input *in)
+{
+    c->other_linktype += in->f.other_linktype;
+    capture_file_close(&in->f);
+    in->open = false;
+    in->done = true;
+    c->nopen--;
+}
+
+/* The input's next packet that passes the filter into its head, or its end. */
+static bool advance(struct capture *c, struct capture_input *in)
+{
+    enum capture_file_status st = capture_file_next(&in->f, &in->head, false);
+    if (st == CAPTURE_FILE_ERROR) {
+        snprintf(c->err, sizeof c->err, "%s", in->f.err);
+        return false;
+    }
+    if (st == CAPTURE_FILE_EOF)
+        input_end(c, in);
+    return true;
+}
+
+/* Opens the next input in time order and reads its first packet; stdin, open already, has
+ * its head checked against the filter. */
+static bool open_next(struct capture *c)
+{
+    struct capture_input *in = &c->in[c->next_open++];
+    if (in->done)
+        return true;
+    if (in->open) {
+        int m = capture_file_set_filter(&in->f, c->filter) && in->head_unfiltered
+              ? capture_file_matches(&in->f, &in->head) : 1;
+        in->head_unfiltered = false;
+        if (m < 0)
+            snprintf(c->err, sizeof c->err, "%s", in->f.err);
+        return m < 0 ? false : m ? true : advance(c, in);
+    }
+    if (c->nopen == CAPTURE_MAX_OPEN) {
+        snprintf(c->err, sizeof c->err, "%s: more than %d files overlap in time", in->path,
+                 CAPTURE_MAX_OPEN);
+        return false;
+    }
+    if (!capture_file_open(&in->f, in->path) ||
+        (c->filter && !capture_file_set_filter(&in->f, c->filter))) {
+        snprintf(c->err, sizeof c->err, "%s", in->f.err);
+        capture_file_close(&in->f);
+        return false;
+    }
+    in->open = true;
+    c->nopen++;
+    return advance(c, in);
+}
+
+/* The open input whose next packet is earliest (the first in time order on a tie), or -1. */
+static int earliest(const struct capture *c)
+{
+    int best = -1;
+    for (unsigned i = 0; i < c->next_open; i++) {
+        const struct capture_input *in = &c->in[i];
+        if (in->open && (best < 0 || in->head.ts < c->in[best].head.ts))
+            best = (int)i;
+    }
+    return best;
+}
+
+/* k-way merge: every file whose first record is not later than the earliest packet in hand
+ * is opened first, so nothing earlier can still be waiting in a file not open yet. */
+static enum capture_status next_file(struct capture *c, struct packet *pkt)
+{
+    if (c->last >= 0 && c->in[c->last].open && !advance(c, &c->in[c->last]))
+        return CAPTURE_ERROR;
+    c->last = -1;
+    for (;;) {
+        int best = earliest(c);
+        if (c->next_open < c->nin &&
+            (best < 0 || c->in[c->next_open].first_ts <= c->in[best].head.ts)) {
+            if (!open_next(c))
+                return CAPTURE_ERROR;
+            continue;
+        }
+        if (best < 0)
+            return CAPTURE_EOF;
+        *pkt = c->in[best].head;
+        pkt->number = ++c->records;
+        c->last = best;
+        return CAPTURE_PACKET;
+    }
+}
+
+enum capture_status capture_next(struct capture *c, struct packet *pkt)
+{
+    return c->live ? next_live(c, pkt) : next_file(c, pkt);
+}
+
+uint64_t capture_other_linktype(const struct capture *c)
+{
+    uint64_t n = c->other_linktype;
+    for (unsigned i = 0; i < c->nin; i++)
+        if (c->in[i].open)
+            n += c->in[i].f.other_linktype;
+    return n;
 }
 
 void capture_stop(struct capture *c)
@@ -215,6 +473,14 @@ void capture_close(struct capture *c)
     if (c->pcap)
         pcap_close(c->pcap);
     c->pcap = NULL;
+    for (unsigned i = 0; i < c->nin; i++) {
+        if (c->in[i].open)
+            input_end(c, &c->in[i]);
+        free(c->in[i].path);
+    }
+    free(c->in);
+    c->in = NULL;
+    c->nin = c->next_open = 0;
 }
 
 bool capture_list_interfaces(FILE *out, char err[CAPTURE_ERR_LEN])

@@ -523,6 +523,11 @@ static void add_transport_findings(struct session *s, const struct dissect *dx, 
             session_finding(s, F_TCP_RESET_WITH_DATA_IN_FLIGHT, d, ts, "the %s reset the "
                             "connection with %u byte(s) from the %s not yet acknowledged",
                             dir_name(d), l->rst_in_flight, dir_name(!d));
+        uint32_t frags = f->frag_conflicts[flow_side_of_dir(f, (enum dir)d)];
+        if (frags)
+            session_finding(s, F_IP_FRAGMENT_OVERLAP_CONFLICT, d, ts, "%u packet(s) came in IP "
+                            "fragments that overlapped with different bytes; the first copy "
+                            "was used", frags);
     }
 }
 

@@ -177,7 +177,9 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
     X(CONNECTION_IDLE_TIMEOUT_PATTERN, INFO, "-", \
       "sessions to this server keep ending after the same silence: an idle timeout") \
     X(TCP_RESET_WITH_DATA_IN_FLIGHT, INFO, "RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.13", \
-      "the connection was reset while the peer's bytes were unacknowledged: they were lost")
+      "the connection was reset while the peer's bytes were unacknowledged: they were lost") \
+    X(IP_FRAGMENT_OVERLAP_CONFLICT, WARNING, "RFC 5722 §4, RFC 1858 §4", \
+      "overlapping IP fragments carried different bytes (evasion or corruption)")
 
 enum finding_id {
 #define UPSCOPE_FINDING_ENUM(id, sev, rfc, title) F_##id,

@@ -1,10 +1,8 @@
 /* flow: keyed-hash flow table with LRU eviction and idle expiry (see flow.h). */
 #include "flow.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "siphash.h"
 
@@ -21,18 +19,6 @@ const char *flow_end_name(enum flow_end why)
     return why <= FLOW_END_SHUTDOWN ? end_names[why] : "?";
 }
 
-static bool fill_secret(uint8_t secret[16])
-{
-    if (getrandom(secret, 16, 0) == 16)
-        return true;
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f)
-        return false;
-    bool ok = fread(secret, 1, 16, f) == 16;
-    fclose(f);
-    return ok;
-}
-
 bool flow_table_init(struct flow_table *t, uint32_t max_flows, ts_us_t idle_timeout,
                      ts_us_t closed_timeout,
                      void (*on_end)(void *user, struct flow *f, enum flow_end why), void *user)
@@ -44,7 +30,7 @@ bool flow_table_init(struct flow_table *t, uint32_t max_flows, ts_us_t idle_time
     while (nb < max_flows && nb < (1u << 30))
         nb <<= 1;
     t->buckets = calloc(nb, sizeof *t->buckets);
-    if (!t->buckets || !fill_secret(t->secret)) {
+    if (!t->buckets || !siphash_secret(t->secret)) {
         free(t->buckets);
         return false;
     }
@@ -69,6 +55,7 @@ void flow_key_from_packet(const struct packet *pkt, struct flow_key *key, int *s
     key->port[*side] = pkt->sport;
     key->addr[!*side] = pkt->dst;
     key->port[!*side] = pkt->dport;
+    key->tunnel = pkt->tunnel_key;
 }
 
 uint64_t flow_key_hash(const struct flow_table *t, const struct flow_key *key)
@@ -131,6 +118,9 @@ void flow_remove(struct flow_table *t, struct flow *f, enum flow_end why)
     bucket_unlink(t, f);
     list_unlink(t, f);
     t->stats.active--;
+    if (f->tunnels)
+        t->stats.tunnel_bytes -= tunnel_pair_size(f->tunnels);
+    free(f->tunnels);
     free(f);
 }
 
@@ -182,6 +172,17 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *key, ts_us
     return f;
 }
 
+void flow_note_tunnels(struct flow_table *t, struct flow *f, const struct tunnel_stack *s,
+                       int side)
+{
+    if (s->n == 0 || (f->tunnels && f->tunnels->seen[side]))
+        return;
+    bool fresh = f->tunnels == NULL;
+    tunnel_pair_note(&f->tunnels, s, side);
+    if (fresh && f->tunnels)
+        t->stats.tunnel_bytes += tunnel_pair_size(f->tunnels);
+}
+
 void flow_mark_closed(struct flow_table *t, struct flow *f)
 {
     if (f->closed)
@@ -213,5 +214,6 @@ void flow_table_destroy(struct flow_table *t)
 
 size_t flow_table_memory(const struct flow_table *t)
 {
-    return (size_t)(t->mask + 1) * sizeof *t->buckets + t->stats.active * sizeof(struct flow);
+    return (size_t)(t->mask + 1) * sizeof *t->buckets + t->stats.active * sizeof(struct flow) +
+           t->stats.tunnel_bytes;
 }

@@ -16,6 +16,7 @@
 
 #include "packet.h"
 #include "reasm.h"
+#include "tunnel.h"
 
 /* Role directions, as dissectors and reports see them. */
 enum dir { DIR_C2S = 0, DIR_S2C = 1 };
@@ -25,6 +26,8 @@ struct flow_key {
     uint16_t port[2];
     uint8_t family;
     uint8_t pad[3];      /* zeroed: the key is hashed and compared as bytes */
+    uint64_t tunnel;     /* the tunnels that carry it (packet.tunnel_key), 0 for none: two
+                          * tenants' 10.0.0.1 are two hosts */
 };
 
 /* How the client/server roles were decided. */
@@ -84,6 +87,9 @@ struct flow {
     struct flow_life life;
     struct conn *conn;               /* dissection state, owned by the caller; NULL until data */
     void *export;                    /* pcap_export's state for this flow, when exporting */
+    struct tunnel_pair *tunnels;     /* what carried each side's first packet; NULL: none */
+    uint32_t frag_conflicts[2];      /* per sending side: its packets that came in fragments
+                                      * overlapping with other bytes (defrag.h) */
 };
 
 struct flow_stats {
@@ -94,6 +100,7 @@ struct flow_stats {
     uint64_t reused;
     uint64_t active;
     uint64_t active_peak;
+    uint64_t tunnel_bytes;     /* held in flow->tunnels */
 };
 
 struct flow_table {
@@ -129,6 +136,10 @@ uint64_t flow_key_hash(const struct flow_table *t, const struct flow_key *key);
  * Marks it as just seen at ts. NULL only when memory runs out. */
 struct flow *flow_lookup(struct flow_table *t, const struct flow_key *key, ts_us_t ts,
                          bool *created);
+
+/* Records the tunnels around a packet sent by side of f (the first of each side is kept). */
+void flow_note_tunnels(struct flow_table *t, struct flow *f, const struct tunnel_stack *s,
+                       int side);
 
 /* Moves a flow to the closed list (it expires after closed_timeout). */
 void flow_mark_closed(struct flow_table *t, struct flow *f);

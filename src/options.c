@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "findings.h"
@@ -29,6 +30,7 @@ enum {
     OPT_SPOOL_MAX,
     OPT_KEYLOG,
     OPT_FANOUT,
+    OPT_TUNNEL_PORT,
 };
 
 static const char usage_text[] =
@@ -38,7 +40,9 @@ static const char usage_text[] =
     "Watches HTTP/1.1 protocol upgrades (WebSocket, h2c, TLS) and checks them against the RFCs.\n"
     "\n"
     "Input:\n"
-    "  -r FILE              read a pcap or pcapng file ('-' for standard input)\n"
+    "  -r FILE              read a pcap or pcapng file ('-' for standard input); a\n"
+    "                       directory, -r again, or more files after it (a shell glob):\n"
+    "                       several files read as one capture, merged by time stamp\n"
     "  -i IFACE             capture live on an interface\n"
     "  -D                   list the interfaces that can be captured on\n"
     "  -p                   do not put the interface in promiscuous mode\n"
@@ -50,6 +54,8 @@ static const char usage_text[] =
     "                       one group on one interface split its connections between them\n"
     "      --keylog=FILE    decrypt TLS with the secrets of an NSS key log (what SSLKEYLOGFILE\n"
     "                       writes); may be repeated; re-read as it grows\n"
+    "      --tunnel-port=KIND:PORT  also decapsulate KIND (vxlan, geneve, gtp-u) on UDP\n"
+    "                       port PORT; 'none' forgets the standard ports; may be repeated\n"
     "  filter               a BPF filter expression, as with tcpdump\n"
     "\n"
     "Output:\n"
@@ -110,6 +116,7 @@ static const struct option long_opts[] = {
     { "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
     { "fanout", required_argument, NULL, OPT_FANOUT },
+    { "tunnel-port", required_argument, NULL, OPT_TUNNEL_PORT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -210,12 +217,25 @@ static void set_defaults(struct options *o)
     worker_config_defaults(&o->worker);
 }
 
+static bool add_read_file(struct options *o, const char *arg)
+{
+    const char **v = realloc(o->read_files, (o->nread_files + 1) * sizeof *v);
+    if (!v) {
+        fprintf(stderr, "upscope: out of memory\n");
+        return false;
+    }
+    o->read_files = v;
+    v[o->nread_files++] = arg;
+    o->read_file = v[0];
+    return true;
+}
+
 /* One option; false after printing what is wrong with it. */
 static bool parse_one(struct options *o, int c, const char *arg)
 {
     uint64_t v;
     switch (c) {
-    case 'r': o->read_file = arg; return true;
+    case 'r': return add_read_file(o, arg);
     case 'i': o->iface = arg; return true;
     case 'D': o->list_ifaces = true; return true;
     case 'p': o->promisc = false; return true;
@@ -279,6 +299,13 @@ static bool parse_one(struct options *o, int c, const char *arg)
         }
         o->keylog[o->nkeylogs++] = arg;
         return true;
+    case OPT_TUNNEL_PORT: {
+        char err[160];
+        if (tunnel_ports_add(&o->worker.decode.ports, arg, err, sizeof err))
+            return true;
+        fprintf(stderr, "upscope: --tunnel-port: %s\n", err);
+        return false;
+    }
     case OPT_SPOOL_MAX:
         if (!parse_number("--spool-max", arg, 1, 1u << 24, &v)) return false;
         o->spool_max = v << 20; return true;
@@ -339,6 +366,12 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
         fprintf(stderr, "upscope: the UI needs the terminal: write -j to a file\n");
         return OPTIONS_EXIT_USAGE;
     }
+    /* -r a*.pcap: what the shell expanded the glob to are files too, up to the filter */
+    struct stat st;
+    while (o->read_file && optind < argc && stat(argv[optind], &st) == 0 &&
+           (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+        if (!add_read_file(o, argv[optind++]))
+            return OPTIONS_EXIT_USAGE;
     if (optind < argc) {
         o->filter = join_args(argc - optind, argv + optind);
         if (!o->filter) {
@@ -353,4 +386,6 @@ void options_free(struct options *o)
 {
     free(o->filter);
     o->filter = NULL;
+    free(o->read_files);
+    o->read_files = NULL;
 }

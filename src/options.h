@@ -24,7 +24,10 @@ struct only {
 #define OPTIONS_MAX_KEYLOGS 16
 
 struct options {
-    const char *read_file;       /* -r */
+    const char *read_file;       /* -r: the first one */
+    const char **read_files;     /* -r, repeatable: files or directories, read as one
+                                  * capture (heap; the strings are argv's) */
+    unsigned nread_files;
     const char *iface;           /* -i */
     bool list_ifaces;            /* -D */
     bool promisc;                /* on unless -p */

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct tunnel_stack;
+
 /* An IPv4 address is kept in the first four bytes, the rest zero. */
 struct ip_addr {
     uint8_t b[16];
@@ -31,12 +33,18 @@ struct packet {
     const uint8_t *frame;
     uint32_t caplen;          /* bytes captured */
     uint32_t wirelen;         /* bytes on the wire */
+    int dlt;                  /* its link type (DLT_*): a pcapng file's interfaces may differ */
 
-    /* Network layer (valid when decode_packet() returned DECODE_OK) */
+    /* Network layer (valid when decode_packet() returned DECODE_OK): the innermost IP header,
+     * the one TCP rode in (a reassembled datagram when it came in fragments) */
     uint8_t family;           /* 4 or 6 */
     const uint8_t *ip;        /* IP header, for nDPI */
     uint32_t ip_len;          /* captured IP bytes, trimmed to the IP length (no link padding) */
     struct ip_addr src, dst;
+    const struct tunnel_stack *tunnels;  /* the tunnels around it, outermost first (the
+                                          * decoder's; n is 0 for none) */
+    uint64_t tunnel_key;      /* their identity, the same both ways (0: no tunnel) */
+    uint32_t frag_conflicts;  /* fragments of it that overlapped with other bytes */
 
     /* TCP */
     uint16_t sport, dport;

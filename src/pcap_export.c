@@ -355,6 +355,10 @@ static void enforce_bounds(struct export *ex, ts_us_t now)
 
 void export_packet(struct export *ex, struct flow *f, const struct packet *pkt)
 {
+    if (pkt->dlt != ex->cfg.dlt) {   /* a pcap file holds one link type: the first one's */
+        ex->stats.other_linktype++;
+        return;
+    }
     ex->seq++;
     struct export_flow *ef = flow_state(ex, f);
     if (!ef)

@@ -50,6 +50,8 @@ struct export_stats {
     uint64_t spool_bytes;        /* held in the spool now */
     uint64_t spool_bytes_dropped; /* dropped from the spool past --spool-max */
     uint64_t only_bytes_lost;    /* --only: spool bytes gone before the copier reached them */
+    uint64_t other_linktype;     /* packets of another link type than the input's first
+                                  * (pcapng interfaces, several files): not exported */
 };
 
 struct export;

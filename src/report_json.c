@@ -10,6 +10,7 @@
 #include "escape.h"
 #include "lifecycle.h"
 #include "report_text.h"
+#include "tunnel_report.h"
 
 /* A string from the wire, made valid UTF-8. Its length is passed on, so a NUL byte stays in the
  * string (jansson writes it as \u0000) instead of ending it. */
@@ -166,6 +167,7 @@ static json_t *session_json(const struct session *s)
     json_object_set_new(o, "outcome", json_string(outcome_name(s->outcome)));
     json_object_set_new(o, "incomplete", json_boolean(s->incomplete));
     json_object_set_new(o, "carried_by", carriers_json(s));
+    json_object_set_new(o, "encapsulation", tunnel_report_json(s->tunnels));
     json_object_set_new(o, "request", head_json(s->request));
     json_object_set_new(o, "response", head_json(s->response));
     add_parts(o, s);

@@ -8,6 +8,7 @@
 #include "dissector.h"
 #include "escape.h"
 #include "lifecycle.h"
+#include "tunnel_report.h"
 
 #define SGR_RESET TEXT_SGR_RESET
 #define SGR_BOLD TEXT_SGR_BOLD
@@ -192,6 +193,7 @@ void report_text_session(FILE *out, const struct session *s, bool color)
 {
     struct text_out pr = { out, color };
     print_title(&pr, s);
+    tunnel_report_text(&pr, s->tunnels);
     print_request(&pr, s);
     bool spoke = session_spoke(s);
     for (int p = 0; p < PROTO_COUNT; p++) { /* each protocol's part, in registry order */

@@ -85,6 +85,7 @@ struct session *session_new(uint64_t id, const struct flow *f, ts_us_t ts)
     s->server_port = f->key.port[sv];
     s->start = s->end = ts;
     s->spool_first = s->spool_end = -1;
+    s->tunnels = tunnel_pair_oriented(f->tunnels, c);
     return s;
 }
 
@@ -225,6 +226,7 @@ void session_free(struct session *s)
     events_free(s->events);
     for (uint32_t i = 0; i < s->nfindings; i++)
         free(s->findings[i].message);
+    free(s->tunnels);
     free(s);
 }
 
@@ -295,6 +297,8 @@ int session_worst(const struct session *s)
 
 void session_take_stats(struct session *s, const struct flow *f)
 {
+    free(s->tunnels); /* the other side may have been seen since the session began */
+    s->tunnels = tunnel_pair_oriented(f->tunnels, flow_side_of_dir(f, DIR_C2S));
     for (int d = 0; d < 2; d++) {
         int side = flow_side_of_dir(f, (enum dir)d);
         s->stats.packets[d] = f->pkts[side];

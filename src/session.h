@@ -162,6 +162,8 @@ struct session {
     struct session_part parts[PROTO_COUNT];  /* each protocol's own part, by enum proto */
     struct session_carrier carried_by[SESSION_MAX_CARRIERS];  /* outermost first */
     uint8_t ncarriers;                 /* 0: directly on TCP */
+    struct tunnel_pair *tunnels;       /* the tunnels under IP, the client's side first
+                                        * (src/tunnel.h); NULL: none */
     struct ndpi_info ndpi;
     struct session_events *events;     /* NULL unless the history is recorded */
     uint64_t ui_stamp;                 /* the store's version when it last changed (UI) */

@@ -1,6 +1,9 @@
 /* siphash: SipHash-2-4 (Aumasson & Bernstein, 2012), from the paper's description. */
 #include "siphash.h"
 
+#include <stdio.h>
+#include <sys/random.h>
+
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
 static uint64_t load_le64(const uint8_t *p)
@@ -50,4 +53,16 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     for (int i = 0; i < 4; i++)
         sip_round(&s);
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+bool siphash_secret(uint8_t key[16])
+{
+    if (getrandom(key, 16, 0) == 16)
+        return true;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f)
+        return false;
+    bool ok = fread(key, 1, 16, f) == 16;
+    fclose(f);
+    return ok;
 }

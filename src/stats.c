@@ -19,6 +19,31 @@ static void print_decode(FILE *out, const struct decode_stats *d)
     }
     line(out, "decode.payload_cut_by_snaplen", d->payload_cut);
     line(out, "decode.ipv4_length_zero", d->tso_zero_len);
+    for (int k = 0; k < TUNNEL_KIND_COUNT; k++) {
+        snprintf(name, sizeof name, "tunnel.%s", tunnel_kind_stat_name((enum tunnel_kind)k));
+        line(out, name, d->tunnel[k]);
+        snprintf(name, sizeof name, "tunnel.%s_malformed",
+                 tunnel_kind_stat_name((enum tunnel_kind)k));
+        line(out, name, d->tunnel_malformed[k]);
+    }
+    line(out, "tunnel.unsupported", d->tunnel_unsupported);
+}
+
+static void print_defrag(FILE *out, const struct defrag_stats *f, uint64_t cut)
+{
+    line(out, "defrag.fragments", f->fragments);
+    line(out, "defrag.reassembled", f->reassembled);
+    line(out, "defrag.duplicates", f->duplicates);
+    line(out, "defrag.conflicts", f->conflicts);
+    line(out, "defrag.malformed", f->malformed);
+    line(out, "defrag.too_big", f->too_big);
+    line(out, "defrag.cut_by_snaplen", cut);
+    line(out, "defrag.timed_out", f->timed_out);
+    line(out, "defrag.evicted", f->evicted);
+    line(out, "defrag.too_many_fragments", f->too_many_fragments);
+    line(out, "defrag.incomplete", f->datagrams);  /* still waiting when the input ended */
+    line(out, "defrag.datagrams_peak", f->datagrams_peak);
+    line(out, "defrag.bytes_peak", f->bytes_peak);
 }
 
 static void print_flows(FILE *out, const struct worker *w)
@@ -89,6 +114,7 @@ static void print_export(FILE *out, const struct export *ex)
     line(out, "export.spool_bytes", e.spool_bytes);
     line(out, "export.spool_bytes_dropped", e.spool_bytes_dropped);
     line(out, "export.only_bytes_lost", e.only_bytes_lost);
+    line(out, "export.packets_other_linktype", e.other_linktype);
 }
 
 static void print_keylog(FILE *out, const struct tls_keylog *kl)
@@ -109,7 +135,8 @@ void stats_print(FILE *out, const struct worker *w, struct capture *cap,
     line(out, "packets", w->count.packets);
     line(out, "bytes", w->count.bytes);
     line(out, "tcp.packets", w->count.tcp_packets);
-    print_decode(out, &w->decode);
+    print_decode(out, &w->decode.stats);
+    print_defrag(out, defrag_stats(w->decode.defrag), w->decode.stats.fragments_cut);
     print_flows(out, w);
     print_reasm(out, w);
     if (w->export)
@@ -120,6 +147,8 @@ void stats_print(FILE *out, const struct worker *w, struct capture *cap,
         line(out, "ui.sessions_evicted", st->evicted);
         line(out, "ui.sessions_untracked", st->untracked);
     }
+    if (!cap->live)
+        line(out, "input.packets_other_linktype", capture_other_linktype(cap));
     uint64_t recv, drop, ifdrop;
     if (capture_drops(cap, &recv, &drop, &ifdrop)) {
         line(out, "pcap.received", recv);

@@ -16,6 +16,7 @@
 void worker_config_defaults(struct worker_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    decode_config_defaults(&cfg->decode);
     cfg->max_flows = 500000;
     cfg->idle_timeout = 300 * SEC_US;
     cfg->closed_timeout = 10 * SEC_US;
@@ -137,13 +138,14 @@ static uint64_t next_session_id(void *user)
     return w->sink.next_session_id(w->sink.app);
 }
 
-bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
+bool worker_init(struct worker *w, const struct worker_config *cfg,
                  const struct worker_sink *sink)
 {
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
-    w->dlt = dlt;
     w->sink = *sink;
+    if (!decoder_init(&w->decode, &cfg->decode))
+        return false;
     if (cfg->ndpi_packets) { /* 0: no nDPI (the fuzzers: its start-up costs per run) */
         w->classify = classify_new(cfg->ndpi_packets);
         if (!w->classify)
@@ -180,6 +182,8 @@ static void process_tcp(struct worker *w, struct packet *pkt)
         return;
     if (w->export)
         export_packet(w->export, f, pkt);
+    flow_note_tunnels(&w->flows, f, pkt->tunnels, side);
+    f->frag_conflicts[side] += pkt->frag_conflicts;
     f->pkts[side]++;
     f->bytes[side] += pkt->ip_len;
     struct conn *c = f->conn;
@@ -202,7 +206,7 @@ void worker_packet(struct worker *w, struct packet *pkt)
     w->touched = NULL;
     w->count.packets++;
     w->count.bytes += pkt->wirelen;
-    if (decode_packet(w->dlt, pkt, &w->decode) != DECODE_OK)
+    if (decode_packet(&w->decode, pkt) != DECODE_OK)
         return;
     w->count.tcp_packets++;
     process_tcp(w, pkt);
@@ -211,6 +215,7 @@ void worker_packet(struct worker *w, struct packet *pkt)
 void worker_expire(struct worker *w, ts_us_t now)
 {
     flow_expire(&w->flows, now);
+    decode_expire(&w->decode, now);
 }
 
 void worker_finish(struct worker *w)
@@ -223,11 +228,13 @@ void worker_free(struct worker *w)
     if (w->classify)
         classify_free(w->classify);
     w->classify = NULL;
+    decoder_free(&w->decode);
 }
 
 uint64_t worker_memory(const struct worker *w)
 {
     return flow_table_memory(&w->flows) + w->count.conn_memory +
            w->reasm.stats.queued_bytes + w->dispatch.stats.buffer_bytes +
+           defrag_stats(w->decode.defrag)->bytes +
            (w->classify ? classify_memory(w->classify) : 0);
 }

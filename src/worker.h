@@ -21,6 +21,7 @@
 #include "tcp.h"
 
 struct worker_config {
+    struct decode_config decode;   /* tunnel ports, fragment reassembly limits */
     uint32_t max_flows;
     ts_us_t idle_timeout;          /* open flows, microseconds */
     ts_us_t closed_timeout;        /* flows after FIN/RST, microseconds */
@@ -54,14 +55,13 @@ struct worker_sink {
 
 struct worker {
     struct worker_config cfg;
-    int dlt;
+    struct decoder decode;
     struct flow_table flows;
     struct reasm_ctx reasm;
     struct dispatch_ctx dispatch;
     struct classify *classify;
     struct export *export;         /* pcap export, shared; NULL when not exporting */
     struct worker_sink sink;
-    struct decode_stats decode;
     struct tcp_stats tcp;
     struct worker_counters count;
     struct idle_pattern idle;      /* sessions dying after the same silence */
@@ -73,10 +73,11 @@ struct worker {
 void worker_config_defaults(struct worker_config *cfg);
 
 /* False when memory runs out or nDPI cannot start. */
-bool worker_init(struct worker *w, const struct worker_config *cfg, int dlt,
+bool worker_init(struct worker *w, const struct worker_config *cfg,
                  const struct worker_sink *sink);
 
-/* Decodes and processes one captured frame (pkt->frame, caplen, wirelen, ts, number set). */
+/* Decodes and processes one captured frame (pkt->frame, caplen, wirelen, dlt, ts, number
+ * set). */
 void worker_packet(struct worker *w, struct packet *pkt);
 
 /* Expires idle flows at time now (packet time offline, wall-clock time live). */

@@ -70,9 +70,9 @@ static void put_ipv6(struct frame *f, uint8_t first_nh, const uint8_t *ext, size
 /* The frame under test is copied to an exactly sized heap block so that ASan catches any read
  * past its end; the copy lives until the next run (the packet points into it). */
 static uint8_t *last_copy;
+static struct decoder dec;   /* a fresh one per test (the fixture) */
 
-static enum decode_result run(int dlt, const struct frame *f, struct packet *pkt,
-                              struct decode_stats *st)
+static enum decode_result run(int dlt, const struct frame *f, struct packet *pkt)
 {
     free(last_copy);
     last_copy = malloc(f->n ? f->n : 1);
@@ -80,13 +80,22 @@ static enum decode_result run(int dlt, const struct frame *f, struct packet *pkt
     memset(pkt, 0, sizeof *pkt);
     pkt->frame = last_copy;
     pkt->caplen = pkt->wirelen = (uint32_t)f->n;
-    return decode_packet(dlt, pkt, st);
+    pkt->dlt = dlt;
+    return decode_packet(&dec, pkt);
 }
 
-static void free_copy(void)
+static void setup(void)
+{
+    struct decode_config cfg;
+    decode_config_defaults(&cfg);
+    ck_assert(decoder_init(&dec, &cfg));
+}
+
+static void teardown(void)
 {
     free(last_copy);
     last_copy = NULL;
+    decoder_free(&dec);
 }
 
 static void assert_http_segment(const struct packet *pkt, const char *payload)
@@ -104,12 +113,11 @@ START_TEST(ethernet_ipv4)
 {
     struct frame f = { .n = 0 };
     struct packet pkt;
-    struct decode_stats st = { 0 };
     put_eth(&f, 0x0800);
     put_ipv4(&f, "GET /", 0);
     uint8_t pad[6] = { 0 }; /* Ethernet padding after the IP datagram */
     put(&f, pad, sizeof pad);
-    ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "GET /");
     ck_assert_uint_eq(pkt.family, 4);
     ck_assert_uint_eq(pkt.ip_len, 45); /* padding trimmed */
@@ -122,14 +130,13 @@ START_TEST(vlan_and_qinq)
 {
     struct frame f = { .n = 0 };
     struct packet pkt;
-    struct decode_stats st = { 0 };
     put_eth(&f, 0x88A8);
     put16(&f, 100);
     put16(&f, 0x8100);
     put16(&f, 200);
     put16(&f, 0x0800);
     put_ipv4(&f, "x", 0);
-    ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_EN10MB, &f, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "x");
 }
 END_TEST
@@ -138,12 +145,11 @@ START_TEST(linux_sll)
 {
     struct frame f = { .n = 0 };
     struct packet pkt;
-    struct decode_stats st = { 0 };
     uint8_t sll[14] = { 0, 0, 0, 1, 0, 6 };
     put(&f, sll, sizeof sll);
     put16(&f, 0x0800);
     put_ipv4(&f, "sll", 0);
-    ck_assert_int_eq(run(DLT_LINUX_SLL, &f, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_LINUX_SLL, &f, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "sll");
 }
 END_TEST
@@ -152,12 +158,11 @@ START_TEST(linux_sll2)
 {
     struct frame f = { .n = 0 };
     struct packet pkt;
-    struct decode_stats st = { 0 };
     put16(&f, 0x86DD);
     uint8_t rest[18] = { 0 };
     put(&f, rest, sizeof rest);
     put_ipv6(&f, 6, NULL, 0, "sll2");
-    ck_assert_int_eq(run(276 /* DLT_LINUX_SLL2 */, &f, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(276 /* DLT_LINUX_SLL2 */, &f, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "sll2");
     ck_assert_uint_eq(pkt.family, 6);
     ck_assert_uint_eq(pkt.dst.b[15], 2);
@@ -167,7 +172,6 @@ END_TEST
 START_TEST(bsd_null_both_orders)
 {
     struct packet pkt;
-    struct decode_stats st = { 0 };
     struct frame le = { .n = 0 }, be = { .n = 0 }, loop = { .n = 0 };
     uint8_t af_le[4] = { 2, 0, 0, 0 }, af_be[4] = { 0, 0, 0, 2 }, af6_be[4] = { 0, 0, 0, 30 };
     put(&le, af_le, 4);
@@ -176,11 +180,11 @@ START_TEST(bsd_null_both_orders)
     put_ipv4(&be, "be", 0);
     put(&loop, af6_be, 4);
     put_ipv6(&loop, 6, NULL, 0, "loop");
-    ck_assert_int_eq(run(DLT_NULL, &le, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_NULL, &le, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "le");
-    ck_assert_int_eq(run(DLT_NULL, &be, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_NULL, &be, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "be");
-    ck_assert_int_eq(run(DLT_LOOP, &loop, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_LOOP, &loop, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "loop");
 }
 END_TEST
@@ -188,18 +192,17 @@ END_TEST
 START_TEST(raw_ipv4_ipv6)
 {
     struct packet pkt;
-    struct decode_stats st = { 0 };
     struct frame v4 = { .n = 0 }, v6 = { .n = 0 }, d4 = { .n = 0 }, d6 = { .n = 0 };
     put_ipv4(&v4, "raw4", 0);
     put_ipv6(&v6, 6, NULL, 0, "raw6");
     put_ipv4(&d4, "dlt4", 0);
     put_ipv6(&d6, 6, NULL, 0, "dlt6");
-    ck_assert_int_eq(run(DLT_RAW, &v4, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_RAW, &v4, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "raw4");
-    ck_assert_int_eq(run(DLT_RAW, &v6, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_RAW, &v6, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "raw6");
-    ck_assert_int_eq(run(228 /* DLT_IPV4 */, &d4, &pkt, &st), DECODE_OK);
-    ck_assert_int_eq(run(229 /* DLT_IPV6 */, &d6, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(228 /* DLT_IPV4 */, &d4, &pkt), DECODE_OK);
+    ck_assert_int_eq(run(229 /* DLT_IPV6 */, &d6, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "dlt6");
 }
 END_TEST
@@ -208,14 +211,13 @@ START_TEST(ipv6_extension_headers)
 {
     struct frame f = { .n = 0 };
     struct packet pkt;
-    struct decode_stats st = { 0 };
     /* hop-by-hop (8 bytes) → destination options (16 bytes) → atomic fragment (8) → TCP */
     uint8_t ext[32] = { 0 };
     ext[0] = 60; ext[1] = 0;             /* HBH: next = dest opts, 8 bytes */
     ext[8] = 44; ext[9] = 1;             /* dest opts: next = fragment, 16 bytes */
     ext[24] = 6; ext[26] = 0; ext[27] = 0; /* fragment: offset 0, M 0 (atomic) */
     put_ipv6(&f, 0, ext, sizeof ext, "ext");
-    ck_assert_int_eq(run(DLT_RAW, &f, &pkt, &st), DECODE_OK);
+    ck_assert_int_eq(run(DLT_RAW, &f, &pkt), DECODE_OK);
     assert_http_segment(&pkt, "ext");
 }
 END_TEST
@@ -223,38 +225,35 @@ END_TEST
 START_TEST(fragments_skipped)
 {
     struct packet pkt;
-    struct decode_stats st = { 0 };
     struct frame mf = { .n = 0 }, off = { .n = 0 }, v6 = { .n = 0 };
     put_ipv4(&mf, "frag", 0x2000);      /* more fragments */
     put_ipv4(&off, "frag", 0x0010);     /* offset 16 */
     uint8_t ext[8] = { 6, 0, 0, 0x09 }; /* fragment header: offset 1, M */
     put_ipv6(&v6, 44, ext, sizeof ext, "frag");
-    ck_assert_int_eq(run(DLT_RAW, &mf, &pkt, &st), DECODE_IP_FRAGMENT);
-    ck_assert_int_eq(run(DLT_RAW, &off, &pkt, &st), DECODE_IP_FRAGMENT);
-    ck_assert_int_eq(run(DLT_RAW, &v6, &pkt, &st), DECODE_IP_FRAGMENT);
-    ck_assert_uint_eq(st.result[DECODE_IP_FRAGMENT], 3);
+    ck_assert_int_eq(run(DLT_RAW, &mf, &pkt), DECODE_IP_FRAGMENT);
+    ck_assert_int_eq(run(DLT_RAW, &off, &pkt), DECODE_IP_FRAGMENT);
+    ck_assert_int_eq(run(DLT_RAW, &v6, &pkt), DECODE_IP_FRAGMENT);
+    ck_assert_uint_eq(dec.stats.result[DECODE_IP_FRAGMENT], 3);
 }
 END_TEST
 
 START_TEST(not_ip_not_tcp)
 {
     struct packet pkt;
-    struct decode_stats st = { 0 };
     struct frame arp = { .n = 0 }, udp = { .n = 0 };
     put_eth(&arp, 0x0806);
     uint8_t body[28] = { 0 };
     put(&arp, body, sizeof body);
     put_ipv4(&udp, "", 0);
     udp.b[9] = 17; /* protocol UDP */
-    ck_assert_int_eq(run(DLT_EN10MB, &arp, &pkt, &st), DECODE_NOT_IP);
-    ck_assert_int_eq(run(DLT_RAW, &udp, &pkt, &st), DECODE_NOT_TCP);
+    ck_assert_int_eq(run(DLT_EN10MB, &arp, &pkt), DECODE_NOT_IP);
+    ck_assert_int_eq(run(DLT_RAW, &udp, &pkt), DECODE_NOT_TCP);
 }
 END_TEST
 
 START_TEST(truncations_counted)
 {
     struct packet pkt;
-    struct decode_stats st = { 0 };
     struct frame full = { .n = 0 };
     put_eth(&full, 0x0800);
     put_ipv4(&full, "payload", 0);
@@ -262,7 +261,7 @@ START_TEST(truncations_counted)
     for (size_t n = 0; n < full.n; n++) {
         struct frame cut = full;
         cut.n = n;
-        enum decode_result r = run(DLT_EN10MB, &cut, &pkt, &st);
+        enum decode_result r = run(DLT_EN10MB, &cut, &pkt);
         if (n < 14)
             ck_assert_int_eq(r, DECODE_LINK_TRUNCATED);
         else if (n < 14 + 20)
@@ -270,14 +269,13 @@ START_TEST(truncations_counted)
         else
             ck_assert_int_eq(r, DECODE_IP_BAD_TOTAL_LEN); /* the IP length says more */
     }
-    ck_assert_uint_eq(st.result[DECODE_LINK_TRUNCATED], 14);
+    ck_assert_uint_eq(dec.stats.result[DECODE_LINK_TRUNCATED], 14);
 }
 END_TEST
 
 START_TEST(snaplen_cut_payload)
 {
     struct packet pkt;
-    struct decode_stats st = { 0 };
     struct frame f = { .n = 0 };
     put_eth(&f, 0x0800);
     put_ipv4(&f, "0123456789", 0);
@@ -287,13 +285,14 @@ START_TEST(snaplen_cut_payload)
     pkt.frame = copy;
     pkt.caplen = (uint32_t)f.n - 4;
     pkt.wirelen = (uint32_t)f.n; /* the snap length cut 4 bytes */
-    ck_assert_int_eq(decode_packet(DLT_EN10MB, &pkt, &st), DECODE_OK);
+    pkt.dlt = DLT_EN10MB;
+    ck_assert_int_eq(decode_packet(&dec, &pkt), DECODE_OK);
     ck_assert_uint_eq(pkt.payload_len, 10);
     ck_assert_uint_eq(pkt.payload_caplen, 6);
-    ck_assert_uint_eq(st.payload_cut, 1);
+    ck_assert_uint_eq(dec.stats.payload_cut, 1);
     /* the TCP header itself cut: truncated, not malformed */
     pkt.caplen = 14 + 20 + 10;
-    ck_assert_int_eq(decode_packet(DLT_EN10MB, &pkt, &st), DECODE_TCP_TRUNCATED);
+    ck_assert_int_eq(decode_packet(&dec, &pkt), DECODE_TCP_TRUNCATED);
     free(copy);
 }
 END_TEST
@@ -301,7 +300,6 @@ END_TEST
 START_TEST(bad_header_lengths)
 {
     struct packet pkt;
-    struct decode_stats st = { 0 };
     struct frame ihl = { .n = 0 }, tcpoff = { .n = 0 }, ver = { .n = 0 }, tot = { .n = 0 };
     put_ipv4(&ihl, "x", 0);
     ihl.b[0] = 0x44; /* IHL 4 words < 5 */
@@ -311,10 +309,10 @@ START_TEST(bad_header_lengths)
     ver.b[0] = 0x55;
     put_ipv4(&tot, "x", 0);
     tot.b[3] = 10; /* total length below the header length */
-    ck_assert_int_eq(run(228, &ihl, &pkt, &st), DECODE_IP_BAD_HEADER_LEN);
-    ck_assert_int_eq(run(DLT_RAW, &tcpoff, &pkt, &st), DECODE_TCP_BAD_HEADER_LEN);
-    ck_assert_int_eq(run(DLT_RAW, &ver, &pkt, &st), DECODE_IP_BAD_VERSION);
-    ck_assert_int_eq(run(DLT_RAW, &tot, &pkt, &st), DECODE_IP_BAD_TOTAL_LEN);
+    ck_assert_int_eq(run(228, &ihl, &pkt), DECODE_IP_BAD_HEADER_LEN);
+    ck_assert_int_eq(run(DLT_RAW, &tcpoff, &pkt), DECODE_TCP_BAD_HEADER_LEN);
+    ck_assert_int_eq(run(DLT_RAW, &ver, &pkt), DECODE_IP_BAD_VERSION);
+    ck_assert_int_eq(run(DLT_RAW, &tot, &pkt), DECODE_IP_BAD_TOTAL_LEN);
     ck_assert(decode_result_is_error(DECODE_IP_BAD_TOTAL_LEN));
     ck_assert(!decode_result_is_error(DECODE_NOT_TCP));
     ck_assert_str_eq(decode_result_name(DECODE_TCP_BAD_HEADER_LEN), "tcp_bad_header_len");
@@ -333,7 +331,7 @@ static Suite *decode_suite(void)
 {
     Suite *s = suite_create("decode");
     TCase *tc = tcase_create("decode");
-    tcase_add_checked_fixture(tc, NULL, free_copy);
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, ethernet_ipv4);
     tcase_add_test(tc, vlan_and_qinq);
     tcase_add_test(tc, linux_sll);

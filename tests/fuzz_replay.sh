@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 "$PY" "$top_srcdir/fuzz/make-seeds.py" "$TMP/seeds" "$CAPTURES"/*.pcap "$CAPTURES"/corpus/*.pcap* \
     $(ls "$CAPTURES"/*/*.pcap "$CAPTURES"/*/*.pcapng 2>/dev/null)
-for t in pipeline reasm http1 websocket http2 tls tls_decrypt keylog; do
+for t in pipeline reasm http1 websocket http2 tls tls_decrypt keylog decode pcapng; do
     prog="$top_builddir/tests/replay_$t"
     out=$(${REPLAY_WRAPPER:-} "$prog" "$TMP/seeds/$t" "$top_srcdir/tests/fuzz-regressions/$t" 2>&1)
     status=$?

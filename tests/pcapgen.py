@@ -24,6 +24,17 @@ packet is changed or made (upscope does not check them; tshark reads them either
   pcapgen.py keystrokes IN OUT       IN, then a connection whose bytes are UI commands ("s",
                                      a file name, Enter; "e", ...): what a hostile capture
                                      piped into `upscope --ui -r -` would type
+  pcapgen.py variants IN DIR [MODE...]  IN's IPv4 packets carried in tunnels or fragments, one
+                                     file per mode (DIR/MODE.pcap; all of VARIANTS if none
+                                     named): vxlan, vxlan-4790, geneve, gre-key, gre-teb,
+                                     erspan2, erspan3, ipip, 6in4, 4in6, 6in6 (the inner packet
+                                     made IPv6 as relink.py's ipv6 mode does), gtpu, vxlan-in-gre,
+                                     frag4 (three fragments, out of order), frag4-dup (plus an
+                                     overlapping repeat, same bytes), frag6, frag-in-vxlan,
+                                     gre-outer-frag (the GRE packet fragmented); on request
+                                     frag4-other (an overlap with other bytes) and vxlan:N (in
+                                     VNI N)
+  pcapgen.py variant-one IN OUT MODE N  only packet number N carried as MODE says
 """
 import base64
 import hashlib
@@ -139,12 +150,18 @@ def read(path):
     return out
 
 
+def pcap_bytes(packets, linktype=1, snaplen=262144):
+    """The packets as a pcap file's bytes."""
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, linktype)]
+    for p in packets:
+        out.append(struct.pack("<IIII", p.ts // 1000000, p.ts % 1000000, len(p.frame), p.orig)
+                   + p.frame)
+    return b"".join(out)
+
+
 def write(path, packets, linktype=1, snaplen=262144):
     with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, linktype))
-        for p in packets:
-            f.write(struct.pack("<IIII", p.ts // 1000000, p.ts % 1000000, len(p.frame),
-                                p.orig) + p.frame)
+        f.write(pcap_bytes(packets, linktype, snaplen))
 
 
 def first_data_from(packets, server_port, from_server=True):
@@ -278,6 +295,209 @@ def interleave(inputs):
     return [t[3] for t in merged]
 
 
+# ---- tunnel and fragment variants (tests/tunnels.sh) ----
+
+OUTER = (bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))          # the tunnel's two ends
+OUTER2 = (bytes([198, 51, 100, 1]), bytes([198, 51, 100, 2]))   # an outer tunnel's ends
+OUTER6 = (b"\x20\x01\x0d\xb8\xff" + b"\x00" * 10 + b"\x01",
+          b"\x20\x01\x0d\xb8\xff" + b"\x00" * 10 + b"\x02")
+VNI, GRE_KEY, ERSPAN_SESSION = 42, 7, 100
+TEID = (0x1000, 0x2000)                                         # per direction, as in GTP-U
+
+
+def ipv4(src, dst, proto, payload, ident=0, frag=0x4000):
+    hdr = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64, proto, 0,
+                      src, dst)
+    return hdr[:10] + struct.pack(">H", checksum(hdr)) + hdr[12:] + payload
+
+
+def ipv6(src, dst, nh, payload):
+    return struct.pack(">IHBB", 6 << 28, len(payload), nh, 64) + src + dst + payload
+
+
+def udp(sport, dport, payload):
+    return struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def eth(ethertype, payload):
+    return b"\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01" + \
+        struct.pack(">H", ethertype) + payload
+
+
+def gre(proto, payload, key=None, seq=None, csum=False):
+    """RFC 2784/2890: flags, protocol, then checksum, key, sequence as present."""
+    flags = (0x8000 if csum else 0) | (0x2000 if key is not None else 0) | \
+        (0x1000 if seq is not None else 0)
+    opt = b"\x00\x00\x00\x00" if csum else b""
+    opt += struct.pack(">I", key) if key is not None else b""
+    opt += struct.pack(">I", seq) if seq is not None else b""
+    hdr = struct.pack(">HH", flags, proto) + opt
+    if csum:
+        c = checksum(hdr + payload)
+        hdr = hdr[:4] + struct.pack(">H", c) + hdr[6:]
+    return hdr + payload
+
+
+def vxlan(vni, frame):
+    return struct.pack(">BBHI", 0x08, 0, 0, vni << 8) + frame
+
+
+def geneve(vni, frame):
+    """RFC 8926 with one 8-byte option (class 0x0102, type 0x80, 4 bytes of data)."""
+    opt = struct.pack(">HBB", 0x0102, 0x80, 1) + b"\xde\xad\xbe\xef"
+    return struct.pack(">BBHI", len(opt) // 4, 0, 0x6558, vni << 8) + opt + frame
+
+
+def gtpu(teid, seq, ip):
+    """3GPP TS 29.281: version 1, PT, E and S; a PDU Session Container extension header."""
+    ext = bytes([1, 0x10, 0x05, 0])                      # 4 bytes, next type none
+    opt = struct.pack(">HBB", seq & 0xFFFF, 0, 0x85) + ext
+    return struct.pack(">BBHI", 0x36, 255, len(opt) + len(ip), teid) + opt + ip
+
+
+def erspan2(session, frame):
+    return struct.pack(">II", 1 << 28 | 3 << 11 | session, 0) + frame  # ver 1, En 3
+
+
+def erspan3(session, frame):
+    """Type III with the O bit: an 8-byte platform subheader."""
+    return struct.pack(">IIII", 2 << 28 | session, 0x12345678, 0x00000001, 0) + \
+        struct.pack(">I", 0) + frame
+
+
+def fragments4(ip, ident, overlap=None):
+    """An IPv4 packet in three fragments, sent last, first, middle (out of order). overlap,
+    sent before the middle one: None, "same" (a repeat over the first two pieces' boundary,
+    identical bytes) or "other" (other bytes over the end of the first piece, after the
+    genuine ones: the first copy must win)."""
+    ihl = (ip[0] & 15) * 4
+    total = struct.unpack(">H", ip[2:4])[0]
+    payload = ip[ihl:total]
+    if len(payload) < 24:
+        return [ip]
+    a = len(payload) // 3 // 8 * 8
+    b = 2 * a
+
+    def piece(off, end, more, data=None):
+        data = payload[off:end] if data is None else data
+        hdr = bytearray(ip[:ihl])
+        struct.pack_into(">HHH", hdr, 2, ihl + len(data), ident,
+                         (0x2000 if more else 0) | off // 8)
+        hdr[10:12] = b"\x00\x00"
+        hdr[10:12] = struct.pack(">H", checksum(bytes(hdr)))
+        return bytes(hdr) + data
+
+    out = [piece(b, len(payload), False), piece(0, a, True)]
+    if overlap == "same":                  # into the middle piece too, unless that would
+        out.append(piece(a - 8, a + 8 if b - a > 8 else a, True))  # complete it early
+    elif overlap == "other":
+        start = max(0, a - 16)
+        out.append(piece(start, a, True, bytes(x ^ 0xFF for x in payload[start:a])))
+    return out + [piece(a, b, True)]
+
+
+def fragments6(ip6, ident):
+    """An IPv6 packet (no extension headers) in three fragments, last, first, middle."""
+    payload, nh = ip6[40:], ip6[6]
+    if len(payload) < 24:
+        return [ip6]
+    a = len(payload) // 3 // 8 * 8
+    b = 2 * a
+    out = []
+    for off, end, more in ((b, len(payload), 0), (0, a, 1), (a, b, 1)):
+        fh = struct.pack(">BBHI", nh, 0, off | more, ident)
+        out.append(ip6[:6] + b"\x2c" + ip6[7:8] + ip6[8:40] + fh + payload[off:end])
+        out[-1] = out[-1][:4] + struct.pack(">H", 8 + end - off) + out[-1][6:]
+    return out
+
+
+def v4_to_v6(ip):
+    """The IPv4 packet as IPv6 (2001:db8::a.b.c.d), as tests/relink.py's ipv6 mode does."""
+    ihl = (ip[0] & 15) * 4
+    total = struct.unpack(">H", ip[2:4])[0]
+    return ipv6(b"\x20\x01\x0d\xb8" + b"\x00" * 8 + ip[12:16],
+                b"\x20\x01\x0d\xb8" + b"\x00" * 8 + ip[16:20], ip[9], ip[ihl:total])
+
+
+def wrap(mode, ip, fwd, n):
+    """The frames that carry one inner IPv4 packet in variant mode; fwd: sent by the side that
+    sent the capture's first packet; n: the packet's number (ids, sequence numbers)."""
+    o = OUTER if fwd else OUTER[::-1]
+    o2 = OUTER2 if fwd else OUTER2[::-1]
+    o6 = OUTER6 if fwd else OUTER6[::-1]
+    sport = 50000 if fwd else 50001                   # VXLAN's source port is entropy
+    if mode == "vxlan" or mode.startswith("vxlan:"):  # vxlan:N: in VNI N
+        vni = int(mode[6:]) if ":" in mode else VNI
+        return [eth(0x0800, ipv4(*o, 17, udp(sport, 4789, vxlan(vni, eth(0x0800, ip)))))]
+    if mode == "vxlan-4790":
+        return [eth(0x0800, ipv4(*o, 17, udp(sport, 4790, vxlan(VNI, eth(0x0800, ip)))))]
+    if mode == "geneve":
+        return [eth(0x0800, ipv4(*o, 17, udp(sport, 6081, geneve(VNI, eth(0x0800, ip)))))]
+    if mode == "gre-key":
+        return [eth(0x0800, ipv4(*o, 47, gre(0x0800, ip, key=GRE_KEY)))]
+    if mode == "gre-teb":
+        return [eth(0x0800, ipv4(*o, 47, gre(0x6558, eth(0x0800, ip), key=GRE_KEY, seq=n,
+                                            csum=True)))]
+    if mode == "erspan2":
+        return [eth(0x0800, ipv4(*o, 47, gre(0x88BE, erspan2(ERSPAN_SESSION,
+                                                             eth(0x0800, ip)), seq=n)))]
+    if mode == "erspan3":
+        return [eth(0x0800, ipv4(*o, 47, gre(0x22EB, erspan3(ERSPAN_SESSION,
+                                                             eth(0x0800, ip)), seq=n)))]
+    if mode == "ipip":
+        return [eth(0x0800, ipv4(*o, 4, ip))]
+    if mode == "6in4":
+        return [eth(0x0800, ipv4(*o, 41, v4_to_v6(ip)))]
+    if mode == "4in6":
+        return [eth(0x86DD, ipv6(*o6, 4, ip))]
+    if mode == "6in6":
+        return [eth(0x86DD, ipv6(*o6, 41, v4_to_v6(ip)))]
+    if mode == "gtpu":
+        return [eth(0x0800, ipv4(*o, 17, udp(2152, 2152, gtpu(TEID[0 if fwd else 1], n, ip))))]
+    if mode == "vxlan-in-gre":
+        inner = ipv4(*o, 17, udp(sport, 4789, vxlan(VNI, eth(0x0800, ip))))
+        return [eth(0x0800, ipv4(*o2, 47, gre(0x0800, inner, key=GRE_KEY)))]
+    if mode in ("frag4", "frag4-dup", "frag4-other"):
+        overlap = {"frag4": None, "frag4-dup": "same", "frag4-other": "other"}[mode]
+        return [eth(0x0800, f) for f in fragments4(ip, n & 0xFFFF, overlap)]
+    if mode == "frag6":
+        return [eth(0x86DD, f) for f in fragments6(v4_to_v6(ip), n)]
+    if mode == "frag-in-vxlan":
+        return [eth(0x0800, ipv4(*o, 17, udp(sport, 4789, vxlan(VNI, eth(0x0800, f)))))
+                for f in fragments4(ip, n & 0xFFFF)]
+    if mode == "gre-outer-frag":
+        outer = ipv4(*o, 47, gre(0x0800, ip, key=GRE_KEY))
+        return [eth(0x0800, f) for f in fragments4(outer, n & 0xFFFF)]
+    raise SystemExit("pcapgen: unknown variant %s" % mode)
+
+
+VARIANTS = ("vxlan", "vxlan-4790", "geneve", "gre-key", "gre-teb", "erspan2", "erspan3",
+            "ipip", "6in4", "4in6", "6in6", "gtpu", "vxlan-in-gre", "frag4", "frag4-dup",
+            "frag6", "frag-in-vxlan", "gre-outer-frag")
+
+
+def variant(packets, mode, only=None):
+    """Every Ethernet/IPv4 packet of a capture carried as variant mode says (only: just the
+    packet with that index; the others kept); other records are kept as they are. In each
+    connection, the side that sent its first packet is the tunnel's first end (OUTER[0],
+    TEID[0])."""
+    out, opener = [], {}
+    for n, p in enumerate(packets):
+        f = p.frame
+        if len(f) < 34 or f[12:14] != b"\x08\x00" or f[14] >> 4 != 4 or \
+                (only is not None and n != only):
+            out.append(p)
+            continue
+        total = struct.unpack(">H", f[16:18])[0]
+        ip = f[14:14 + total]
+        me = (ip[12:16], p.sport if p.tcp else 0)
+        peer = (ip[16:20], p.dport if p.tcp else 0)
+        first = opener.setdefault(frozenset((me, peer)), me)
+        for frame in wrap(mode, ip, me == first, n + 1):
+            out.append(Packet(p.ts, frame))
+    return out
+
+
 def main(argv):
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         print(__doc__)
@@ -308,6 +528,12 @@ def main(argv):
         stream(argv[3], (ws_session(i, base + i * 1000) for i in range(n)), rate)
     elif cmd == "keystrokes":
         write(argv[3], keystrokes(read(argv[2])))
+    elif cmd == "variants":
+        packets = read(argv[2])
+        for mode in argv[4:] or VARIANTS:
+            write(os.path.join(argv[3], mode + ".pcap"), variant(packets, mode))
+    elif cmd == "variant-one":
+        write(argv[3], variant(read(argv[2]), argv[4], int(argv[5]) - 1))
     else:
         print("pcapgen: unknown command %s" % cmd, file=sys.stderr)
         return 2

@@ -5,7 +5,8 @@ decoder can be tested on real traffic in every encapsulation it supports.
   relink.py IN OUT MODE
 MODE: sll, sll2, null, loop, raw, ipv4, ipv6 (IPv4 turned into IPv6), ipv6ext (IPv6 with
 hop-by-hop and destination-options headers), vlan (802.1Q), qinq (802.1ad + 802.1Q),
-snap:N (records cut to N bytes), pcapng (same packets, pcapng file format), after:TEXT (only
+snap:N (records cut to N bytes), pcapng (same packets, pcapng file format), pcapng-be-ns
+(pcapng, big-endian, two sections, nanosecond and 2^-20 s time stamps), after:TEXT (only
 the records after the first one whose bytes contain TEXT: a capture that starts mid-stream).
 Pure python, no dependencies. Checksums are not recomputed (upscope does not verify them).
 """
@@ -91,6 +92,39 @@ def write_pcapng(path, recs):
                                          orig) + data))
 
 
+def write_pcapng_odd(path, recs):
+    """The same packets in a pcapng file written big-endian, in two sections: the first with
+    time stamps in nanoseconds (if_tsresol 9) and a Name Resolution Block to step over, the
+    second in 2^-20 s units with if_tsoffset 1000 s, its first packet in an obsolete Packet
+    Block."""
+    def block(btype, body):
+        body += b"\x00" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack(">II", btype, n) + body + struct.pack(">I", n)
+
+    def opt(code, value):
+        return struct.pack(">HH", code, len(value)) + value + b"\x00" * (-len(value) % 4)
+    half = len(recs) // 2
+    out = [block(0x0A0D0D0A, struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1)),
+           block(1, struct.pack(">HHI", 1, 0, 0) + opt(9, b"\x09") + opt(0, b"")),
+           block(4, struct.pack(">HH", 0, 0))]
+    for sec, usec, orig, data in recs[:half]:
+        ts = (sec * 1000000 + usec) * 1000
+        out.append(block(6, struct.pack(">IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(data), orig)
+                         + data))
+    out += [block(0x0A0D0D0A, struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1)),
+            block(1, struct.pack(">HHI", 1, 0, 0) + opt(9, b"\x94") +
+                  opt(14, struct.pack(">q", 1000)) + opt(0, b""))]
+    for i, (sec, usec, orig, data) in enumerate(recs[half:]):
+        us = sec * 1000000 + usec - 1000 * 1000000
+        ts = -(-us * 2 ** 20 // 10 ** 6)        # rounded up: floor(ts / 2^20 s) in us is us
+        head = (struct.pack(">HHII", 0, 0, ts >> 32, ts & 0xFFFFFFFF) if i == 0 else
+                struct.pack(">III", 0, ts >> 32, ts & 0xFFFFFFFF))
+        out.append(block(2 if i == 0 else 6, head + struct.pack(">II", len(data), orig) + data))
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+
+
 def main():
     src, dst, mode = sys.argv[1:4]
     recs = read_pcap(src)
@@ -103,6 +137,8 @@ def main():
         write_pcap(dst, 1, [(s, u, o, d[:n]) for s, u, o, d in recs])
     elif mode == "pcapng":
         write_pcapng(dst, recs)
+    elif mode == "pcapng-be-ns":
+        write_pcapng_odd(dst, recs)
     else:
         out = []
         for s, u, o, d in recs:

@@ -23,7 +23,7 @@ done
 # the contract: keys every report line carries
 pcap="$CAPTURES/ws-deflate.pcap"
 "$UPSCOPE" -q -j - -r "$pcap" >"$TMP/one.ndjson"
-for key in id client.ip client.port server.ip server.port start end transition outcome \
+for key in id client.ip client.port server.ip server.port start end transition outcome encapsulation \
            request.method request.target request.version request.headers response.status \
            response.reason response.headers websocket.key websocket.accept \
            websocket.accept_expected websocket.accept_valid websocket.version \
