@@ -188,7 +188,9 @@ bool capture_open_file(struct capture *c, const char *path)
 static bool join_fanout(struct capture *c, pcap_t *p, int group)
 {
 #if defined(__linux__) && defined(PACKET_FANOUT)
-    int arg = (group & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    /* unsigned: the DEFRAG flag lands in the sign bit (the kernel reads the same 32 bits) */
+    uint32_t arg = ((uint32_t)group & 0xffffu) |
+                   ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
     if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
         return true;
     snprintf(c->err, sizeof c->err, "%s: cannot join fanout group %d: %s%s", c->source, group,

@@ -275,7 +275,8 @@ static void sessions_refresh(struct screen *sc, struct ui *ui)
         free(ss->rows[j++]);
         ss->dirty = true;
     }
-    memcpy(ss->rows, fresh, n * sizeof *fresh);
+    if (n)   /* rows is NULL before the first session: memcpy must not see it */
+        memcpy(ss->rows, fresh, n * sizeof *fresh);
     ss->n = n;
     free(fresh);
 }
