@@ -174,7 +174,7 @@ static void packet_loop(struct app *a)
                 next_status = now + 1000000u;
             }
             unlock(a);
-        } else if (st == CAPTURE_ERROR) {
+        } else if (st == CAPTURE_ERROR && !app_stopping(a)) { /* not a read a signal broke */
             fprintf(stderr, "upscope: %s; the %llu records before it were processed\n",
                     a->cap.err, (unsigned long long)a->cap.records);
             a->status = EXIT_INPUT_DAMAGED;
