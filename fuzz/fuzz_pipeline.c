@@ -1,8 +1,9 @@
 /* fuzz_pipeline: the whole pipeline on a pcap or pcapng file held in memory — libpcap's reader,
  * decode of every link type, the flow table, TCP tracking and reassembly, the dispatcher, every
- * dissector, and the outputs (text summary, NDJSON, the UI's documents) — with every
- * connection reported (--all) and the UI's history recorded. nDPI is left out: its start-up
- * would dominate each run, and classify.c is exercised by the end-to-end tests. */
+ * dissector, and the outputs (text summary, NDJSON, the HTML report's sessions, the UI's
+ * documents) — with every connection reported (--all) and the UI's history recorded. nDPI is
+ * left out: its start-up would dominate each run, and classify.c is exercised by the
+ * end-to-end tests. */
 #include <pcap/pcap.h>
 #include <stdio.h>
 

@@ -163,8 +163,10 @@ static void packet_loop(struct app *a)
             if (a->ui && (pkt.number & 255) == 0) /* the status bar, now and then */
                 publish_status(a);
             unlock(a);
-            if (a->opt->count && ++seen >= a->opt->count)
+            if (a->opt->count && ++seen >= a->opt->count) {
+                a->input_end = "stopped after the -c count of packets";
                 break;
+            }
         } else if (st == CAPTURE_TIMEOUT) {
             ts_us_t now = wall_clock_us();
             lock(a);
@@ -178,11 +180,15 @@ static void packet_loop(struct app *a)
             fprintf(stderr, "upscope: %s; the %llu records before it were processed\n",
                     a->cap.err, (unsigned long long)a->cap.records);
             a->status = EXIT_INPUT_DAMAGED;
+            a->input_end = "a damaged record stopped reading";
             break;
         } else {
             break; /* end of file, or stopped */
         }
     }
+    if (!a->input_end)
+        a->input_end = !app_stopping(a) ? "read to the end"
+                     : a->cap.live ? "capture stopped" : "stopped before the end of the file";
     lock(a);
     publish_status(a);
     worker_finish(&a->worker); /* open sessions end here, marked incomplete */
@@ -254,7 +260,7 @@ static bool start(struct app *a)
     if (!open_export(a))
         return false;
     struct worker_config wc = o->worker;
-    wc.record_events = a->ui;
+    wc.record_events = a->ui || o->html_file; /* the ladder: the UI's, the HTML report's */
     wc.module_ctx[PROTO_TLS] = a->keylog;
     struct worker_sink sink = { a, on_session_begin, on_session, next_session_id };
     if (!worker_init(&a->worker, &wc, a->cap.dlt, &sink)) {
@@ -322,13 +328,14 @@ int app_run(struct app *a, const struct options *o)
         stats_print(stderr, &a->worker, &a->cap, a->ui ? &a->store : NULL, a->keylog);
     if (started && a->cap.live)
         print_live_counts(a);
+    struct html_run run = { a->cap.source, a->cap.live, a->worker.count.packets, a->input_end };
     worker_free(&a->worker);
     capture_close(&a->cap);
     export_free(a->export);
     tls_keylog_free(a->keylog);
     if (a->ui)
         store_destroy(&a->store);
-    if (!output_close(&a->output, started) && a->status == EXIT_OK)
+    if (!output_close(&a->output, started, started ? &run : NULL) && a->status == EXIT_OK)
         a->status = EXIT_FATAL;
     if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on)
         a->status = EXIT_FINDINGS;

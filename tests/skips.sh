@@ -1,7 +1,7 @@
 #!/bin/bash
 # Tests that need what a machine may lack say so once and skip: ui.sh without a
 # pseudo-terminal (a mount namespace whose /dev/pts is empty), live.sh without the right to
-# capture (run as nobody). Each must print one "ok 1 - ... # SKIP
+# capture (run as nobody), html.sh without Chromium. Each must print one "ok 1 - ... # SKIP
 # reason" line and succeed, instead of a failure per check. Making those machines needs root.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "making a machine without a pty or root needs root"
@@ -29,5 +29,8 @@ if command -v setpriv >/dev/null; then
 else
     skip "live.sh as nobody" "setpriv is not installed"
 fi
+
+CHROMIUM=/nonexistent/chromium bash "$tests/html.sh" >"$TMP/html.sh.out" 2>&1
+one_skip "html.sh without Chromium" html.sh $? "Chromium is not installed"
 
 done_testing
