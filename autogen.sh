@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libncurses-dev
  zlib1g-dev libssl-dev libnghttp2-dev libjansson-dev check"
-TEST_DEPS="tshark python3 python3-websockets jq tmux tcpdump tcpreplay iproute2 procps clang libclang-rt-dev valgrind"
+TEST_DEPS="tshark python3 python3-websockets jq tmux tcpdump tcpreplay iproute2 procps chromium clang
+ libclang-rt-dev valgrind"
 
 deps=""
 for arg in "$@"; do

@@ -2,7 +2,8 @@
  *
  * A connection driven through the real dispatcher and dissectors by a fuzzer-chosen script of
  * chunks, and a sink that renders every session the way the outputs do: the text summary, the
- * NDJSON line, and the UI's detail and payload documents (built without a terminal).
+ * NDJSON line, the HTML report's row and section, and the UI's detail and payload documents
+ * (built without a terminal).
  *
  * Script: a sequence of chunks, each [h][len lo][len hi][data...]:
  *   h bit 0     direction: 0 client to server, 1 server to client
@@ -18,6 +19,8 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "html_out.h"
+#include "report_html.h"
 #include "report_json.h"
 #include "report_text.h"
 #include "ui_doc.h"
@@ -31,6 +34,10 @@ static inline void fuzz_render(struct session *s)
     if (devnull)
         report_text_session(devnull, s, true);
     free(report_json_string(s));
+    struct html_out row = { 0 }, section = { 0 };
+    html_session_render(s, &row, &section);
+    html_out_free(&row);
+    html_out_free(&section);
     struct ui ui;
     memset(&ui, 0, sizeof ui);
     ui.ascii = s->id & 1; /* both glyph sets */

@@ -1,9 +1,10 @@
 /* fuzz_pipeline: the whole pipeline on a pcap or pcapng file held in memory — the file reader
  * (libpcap's for pcap, pcapng.c's for pcapng, interfaces of several link types), decode of
- * every link type, tunnel and fragment, the flow table, TCP tracking and reassembly, the dispatcher, every
- * dissector, and the outputs (text summary, NDJSON, the UI's documents) — with every
- * connection reported (--all) and the UI's history recorded. nDPI is left out: its start-up
- * would dominate each run, and classify.c is exercised by the end-to-end tests. */
+ * every link type, tunnel and fragment, the flow table, TCP tracking and reassembly, the
+ * dispatcher, every dissector, and the outputs (text summary, NDJSON, the HTML report's
+ * sessions, the UI's documents) — with every connection reported (--all) and the UI's history
+ * recorded. nDPI is left out: its start-up would dominate each run, and classify.c is
+ * exercised by the end-to-end tests. */
 #include <stdio.h>
 
 #include "capture_file.h"

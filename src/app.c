@@ -214,16 +214,19 @@ static void packet_loop(struct app *a)
             if (a->ui && !a->cap.live && (pkt.number & 255) == 0) /* a file is read faster */
                 publish_status(a);                                /* than its packet time */
             unlock(a);
-            if (a->opt->count && ++seen >= a->opt->count)
+            if (a->opt->count && ++seen >= a->opt->count) {
+                a->input_end = "stopped after the -c count of packets";
                 break;
+            }
         } else if (st == CAPTURE_TIMEOUT) {
             lock(a);
             tick(a, &t, wall_clock_us());
             unlock(a);
-        } else if (st == CAPTURE_ERROR) {
+        } else if (st == CAPTURE_ERROR && !app_stopping(a)) { /* not a read a signal broke */
             fprintf(stderr, "upscope: %s; the %llu records before it were processed\n",
                     a->cap.err, (unsigned long long)a->cap.records);
             a->status = EXIT_INPUT_DAMAGED;
+            a->input_end = "a damaged record stopped reading";
             break;
         } else {
             break; /* end of file, or stopped */
@@ -234,6 +237,9 @@ static void packet_loop(struct app *a)
         fprintf(stderr, "upscope: warning: %s: %llu packets of interfaces whose link type "
                 "upscope does not read were skipped\n", a->cap.source,
                 (unsigned long long)skipped);
+    if (!a->input_end)
+        a->input_end = !app_stopping(a) ? "read to the end"
+                     : a->cap.live ? "capture stopped" : "stopped before the end of the file";
     lock(a);
     publish_status(a);
     worker_finish(&a->worker); /* open sessions end here, marked incomplete */
@@ -305,7 +311,7 @@ static bool start(struct app *a)
     if (!open_export(a))
         return false;
     struct worker_config wc = o->worker;
-    wc.record_events = a->ui;
+    wc.record_events = a->ui || o->html_file; /* the ladder: the UI's, the HTML report's */
     wc.module_ctx[PROTO_TLS] = a->keylog;
     name_source(o, a->source, sizeof a->source);
     wc.source = a->source;
@@ -375,13 +381,15 @@ int app_run(struct app *a, const struct options *o)
         stats_print(stderr, &a->worker, &a->cap, a->ui ? &a->store : NULL, a->keylog);
     if (started && a->cap.live)
         print_live_counts(a);
+    /* a->source, not a->cap.source: capture_close() frees the file names */
+    struct html_run run = { a->source, a->cap.live, a->worker.count.packets, a->input_end };
     worker_free(&a->worker);
     capture_close(&a->cap);
     export_free(a->export);
     tls_keylog_free(a->keylog);
     if (a->ui)
         store_destroy(&a->store);
-    if (!output_close(&a->output, started) && a->status == EXIT_OK)
+    if (!output_close(&a->output, started, started ? &run : NULL) && a->status == EXIT_OK)
         a->status = EXIT_FATAL;
     if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on)
         a->status = EXIT_FINDINGS;

@@ -55,6 +55,7 @@ struct app {
     atomic_bool stop;            /* set from a signal handler or the UI thread: lock-free, so
                                   * safe in both (C11 §7.17.5, §7.14.1.1) */
     int status;
+    const char *input_end;       /* how reading ended, in words (the HTML report says it) */
 };
 
 /* Runs to the end of the input (or a stop request); returns the exit status. */

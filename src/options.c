@@ -31,6 +31,8 @@ enum {
     OPT_KEYLOG,
     OPT_FANOUT,
     OPT_TUNNEL_PORT,
+    OPT_HTML,
+    OPT_HTML_MAX_SESSIONS,
 };
 
 static const char usage_text[] =
@@ -63,6 +65,8 @@ static const char usage_text[] =
     "  -N, --no-ui          no UI: print each session's summary as it completes\n"
     "  -j FILE              write NDJSON reports, one line per session ('-' for stdout)\n"
     "  -w FILE              write the packets of the reported sessions' connections (pcap)\n"
+    "      --html=FILE      write a self-contained HTML report at the end (overview,\n"
+    "                       timeline, session table, each session's checklist and ladder)\n"
     "      --only=LIST      report only these sessions: websocket, h2c, tls, h2 (any of),\n"
     "                       and findings, errors, switched, decrypted (all of),\n"
     "                       comma-separated\n"
@@ -87,6 +91,8 @@ static const char usage_text[] =
     "      --max-sessions=N     sessions the UI keeps; the oldest ended go first (default 10000)\n"
     "      --spool-max=MIB      packets kept on disk for the UI's save and --only; the oldest\n"
     "                           go first (default 512)\n"
+    "      --html-max-sessions=N  sessions shown in the HTML report; later ones are counted\n"
+    "                           in its overview only (default 2000)\n"
     "\n"
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
@@ -117,6 +123,8 @@ static const struct option long_opts[] = {
     { "keylog", required_argument, NULL, OPT_KEYLOG },
     { "fanout", required_argument, NULL, OPT_FANOUT },
     { "tunnel-port", required_argument, NULL, OPT_TUNNEL_PORT },
+    { "html", required_argument, NULL, OPT_HTML },
+    { "html-max-sessions", required_argument, NULL, OPT_HTML_MAX_SESSIONS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -212,6 +220,7 @@ static void set_defaults(struct options *o)
     o->color = COLOR_AUTO;
     o->fail_on = -1;
     o->max_sessions = 10000;
+    o->html_max_sessions = 2000;
     o->spool_max = 512ull << 20;
     o->fanout = -1;
     worker_config_defaults(&o->worker);
@@ -246,6 +255,15 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case 'Z': o->user = arg; return true;
     case OPT_UI: o->ui = true; return true;
     case OPT_ONLY: return parse_only(&o->only, arg);
+    case OPT_HTML:
+        if (!arg[0] || strcmp(arg, "-") == 0) {
+            fprintf(stderr, "upscope: --html: give a file name (the report is one file)\n");
+            return false;
+        }
+        o->html_file = arg; return true;
+    case OPT_HTML_MAX_SESSIONS:
+        if (!parse_number("--html-max-sessions", arg, 1, 1u << 20, &v)) return false;
+        o->html_max_sessions = (uint32_t)v; return true;
     case OPT_MAX_SESSIONS:
         if (!parse_number("--max-sessions", arg, 1, 1u << 24, &v)) return false;
         o->max_sessions = (uint32_t)v; return true;

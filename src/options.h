@@ -38,6 +38,8 @@ struct options {
     bool stats;                  /* --stats */
     const char *json_file;       /* -j: NDJSON reports ("-" for stdout) */
     const char *pcap_file;       /* -w: the packets of the reported sessions */
+    const char *html_file;       /* --html: the HTML report, written at the end */
+    uint32_t html_max_sessions;  /* --html-max-sessions: sessions the HTML report shows */
     struct only only;            /* --only */
     bool ui;                     /* --ui */
     bool no_ui;                  /* -N, --no-ui */

@@ -34,6 +34,16 @@ bool output_open(struct output *o, const struct options *opt, bool text)
         }
         o->json_owned = true;
     }
+    if (opt->html_file) {
+        char err[600];
+        o->html = html_report_open(opt->html_file, opt->html_max_sessions, err, sizeof err);
+        if (!o->html) {
+            fprintf(stderr, "upscope: %s\n", err);
+            if (o->json_owned)
+                fclose(o->json);
+            return false;
+        }
+    }
     /* the summary never shares standard output with the NDJSON stream */
     o->text = !text || opt->quiet || json_stdout ? NULL : stdout;
     o->color = o->text && want_color(opt, o->text);
@@ -57,6 +67,7 @@ void output_session(struct output *o, struct session *s)
         fprintf(stderr, "upscope: writing the NDJSON report failed: %s\n", strerror(errno));
         o->json_failed = true;
     }
+    html_report_add(o->html, s);
 }
 
 static void print_tally(const struct output *o)
@@ -77,8 +88,15 @@ static void print_tally(const struct output *o)
             (unsigned long long)o->findings[SEV_INFO]);
 }
 
-bool output_close(struct output *o, bool tally)
+bool output_close(struct output *o, bool tally, const struct html_run *run)
 {
+    bool html_ok = true;
+    char err[600];
+    if (o->html && run && !(html_ok = html_report_close(o->html, run, err, sizeof err)))
+        fprintf(stderr, "upscope: writing the HTML report failed: %s\n", err);
+    else if (o->html && !run)
+        html_report_abort(o->html);
+    o->html = NULL;
     if (o->text && tally)
         print_tally(o);
     if (o->text && (fflush(o->text) != 0 || ferror(o->text)) && !o->text_failed) {
@@ -90,5 +108,5 @@ bool output_close(struct output *o, bool tally)
         o->json_failed = true;
     }
     o->json = NULL;
-    return !o->json_failed && !o->text_failed;
+    return !o->json_failed && !o->text_failed && html_ok;
 }

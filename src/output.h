@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "options.h"
+#include "report_html.h"
 #include "session.h"
 
 struct output {
@@ -16,6 +17,7 @@ struct output {
     bool json_failed;
     FILE *text;                  /* the summary, or NULL (-q, or JSON on stdout) */
     bool text_failed;
+    struct html_report *html;    /* --html, or NULL */
     bool color;
     uint64_t sessions;
     uint64_t by_outcome[OUTCOME_COUNT];
@@ -23,14 +25,16 @@ struct output {
     int worst;                   /* worst severity seen, -1 if none */
 };
 
-/* Opens -j FILE and decides on colour; text: whether the summary may use standard output
+/* Opens -j FILE and --html FILE and decides on colour; text: whether the summary may use standard output
  * (not while the UI owns the terminal). False with a message printed on failure. */
 bool output_open(struct output *o, const struct options *opt, bool text);
 
 void output_session(struct output *o, struct session *s);
 
-/* Prints the closing tally (text summary only, and only if the run started) and closes files.
- * False if writing the JSON file or the summary failed at any point. */
-bool output_close(struct output *o, bool tally);
+/* Prints the closing tally (text summary only, and only if the run started), writes the HTML
+ * report (run: what it says of the run; NULL if the run did not start: nothing is written)
+ * and closes files. False if writing the JSON file, the HTML report or the summary failed at
+ * any point. */
+bool output_close(struct output *o, bool tally, const struct html_run *run);
 
 #endif

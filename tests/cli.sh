@@ -1,6 +1,6 @@
 #!/bin/bash
 # The command line: help, version, input errors with clear messages and exit statuses, damaged
-# files processed up to the damage, stdin, -c, BPF filters.
+# files processed up to the damage, stdin, -c, BPF filters, SIGINT while reading a pipe.
 . "$(dirname "$0")/lib.sh"
 pcap="$CAPTURES/http-keepalive.pcap"
 
@@ -72,5 +72,17 @@ check_eq "a filter given as several arguments" "$total" \
     "$("$UPSCOPE" -q --stats -r "$pcap" tcp and port 18080 2>&1 | stat_of packets)"
 check_eq "flows closed by FIN counted" 2 \
     "$("$UPSCOPE" -q --stats -r "$pcap" 2>&1 | stat_of flows.closed)"
+
+# SIGINT while upscope waits on a slow pipe: a clean stop (status 0, the sessions so far
+# reported), not a "damaged record" (the read the signal interrupted)
+"$PY" "$top_srcdir/tests/pcapgen.py" many-ws 200 - 20 2>/dev/null |
+    "$UPSCOPE" -q -j "$TMP/int.ndjson" -r - 2>"$TMP/int.err" & up=$!
+sleep 2
+kill -INT $up; wait $up
+check_eq "SIGINT while reading a pipe: status 0" 0 $?
+check_eq "SIGINT while reading a pipe: nothing on stderr" "" "$(cat "$TMP/int.err")"
+n=$(wc -l <"$TMP/int.ndjson")
+check "SIGINT while reading a pipe: the sessions so far are reported ($n)" \
+    test "$n" -gt 0 -a "$n" -lt 200
 
 done_testing

@@ -13,6 +13,23 @@ trap 'rm -rf "$TMP"' EXIT
 ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
 not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
 
+# skip NAME REASON: a check this machine cannot run (TAP's SKIP directive: counted as skipped)
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
+
+# skip_all REASON: the whole script cannot run here (no pseudo-terminal, no root, a missing
+# program): one SKIP line, said once, and a clean exit
+skip_all() { skip "$(basename "$0")" "$1"; done_testing; exit 0; }
+
+# have_pty: can a pseudo-terminal be opened here? (tmux needs one; a chroot without devpts
+# has none)
+have_pty() {
+    local probe="upscope-pty-probe-$$"
+    command -v tmux >/dev/null || return 1
+    tmux -L "$probe" new-session -d -x 20 -y 5 "sleep 5" 2>"$TMP/pty.err" || return 1
+    tmux -L "$probe" kill-server 2>/dev/null
+    return 0
+}
+
 # check NAME COMMAND...: passes when the command succeeds
 check() {
     local name=$1; shift

@@ -14,6 +14,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# what this script needs, said once instead of a failure per check
+"$PY" -c "import websockets" 2>/dev/null ||
+    skip_all "python3 websockets is not installed (apt-get install python3-websockets)"
+"$UPSCOPE" -i lo -N >/dev/null 2>"$TMP/probe.err" & probe=$!
+for _ in $(seq 50); do
+    grep -q "listening on" "$TMP/probe.err" && break
+    kill -0 $probe 2>/dev/null || break
+    sleep 0.1
+done
+kill -INT $probe 2>/dev/null; wait $probe 2>/dev/null
+grep -q "listening on" "$TMP/probe.err" ||
+    skip_all "capturing on lo needs root or CAP_NET_RAW ($(head -1 "$TMP/probe.err"))"
+
 # a free port in a range of our own, one per scenario
 port=$((20000 + $$ % 20000))
 next_port() { port=$((port + 1)); }
@@ -94,6 +107,11 @@ else
 fi
 
 # 4. the UI, live: sessions appear while they happen
+if ! have_pty; then
+    skip "UI live" "no pseudo-terminal here ($(head -1 "$TMP/pty.err"))"
+    done_testing
+    exit
+fi
 next_port; server $port
 tmux -L "$sock" new-session -d -s live -x 120 -y 30 \
     "env LANG=C.UTF-8 '$UPSCOPE' -i lo tcp port $port; echo EXITED \$?; sleep 600"

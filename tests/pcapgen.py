@@ -35,6 +35,10 @@ packet is changed or made (upscope does not check them; tshark reads them either
                                      frag4-other (an overlap with other bytes) and vxlan:N (in
                                      VNI N)
   pcapgen.py variant-one IN OUT MODE N  only packet number N carried as MODE says
+  pcapgen.py hostile-html OUT        a WebSocket session whose target, headers, reason phrase,
+                                     subprotocol, Accept value, close reason and frames carry
+                                     HTML and script (each sets document.title to PWNED if it
+                                     ever runs): what a report page must show as text
 """
 import base64
 import hashlib
@@ -277,6 +281,39 @@ def keystrokes(packets):
     conn.send(0, b"POST /keys HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(evil)
               + evil).close()
     return packets + conn.out
+
+
+HTML_PAYLOADS = [
+    b"<script>document.title='PWNED'</script>",
+    b"\"><img src=x onerror=\"document.title='PWNED'\">",
+    b"'><svg onload=document.title='PWNED'>",
+    b"</script><script>document.title='PWNED'</script>",
+    b"<!--<script>document.title='PWNED'</script>-->",
+    b"</textarea></title></style><iframe srcdoc=\"<script>parent.document.title='PWNED'"
+    b"</script>\">",
+    "\u2028\u2029</pre><b onmouseover=\"document.title='PWNED'\">x</b>".encode(),
+    b"&lt;script&gt;&amp;&#39; javascript:document.title='PWNED'",
+]
+
+
+def hostile_html():
+    """One WebSocket session with HTML and script wherever the wire reaches a report."""
+    p = HTML_PAYLOADS
+    conn = Conn(ip4(1), ip4(2), 40001, 8080, 1700000000000000).handshake()
+    key = base64.b64encode(os.urandom(16))
+    conn.send(0, b"GET /" + p[0] + b" HTTP/1.1\r\nHost: " + p[1] + b"\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key +
+              b"\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: " + p[2] +
+              b"\r\nUser-Agent: " + p[3] + b"\r\nOrigin: http://" + p[4] +
+              b"\r\nX-" + p[5].replace(b" ", b"") + b": " + p[6] + b"\r\n\r\n")
+    conn.send(1, b"HTTP/1.1 101 Switching " + p[7] + b"\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + p[0] +
+              b"\r\nSec-WebSocket-Protocol: " + p[2] + b"\r\n\r\n")
+    conn.send(0, ws_frame(1, p[3], mask=b"\x01\x02\x03\x04"))
+    conn.send(1, ws_frame(1, p[1]))
+    conn.send(0, ws_frame(8, b"\x03\xe8" + p[0][:100], mask=b"\x05\x06\x07\x08"))
+    conn.send(1, ws_frame(8, b"\x03\xe8" + p[2][:100]))
+    return conn.close().out
 
 
 def interleave(inputs):
@@ -526,6 +563,8 @@ def main(argv):
         rate = float(argv[4]) if len(argv) > 4 else None
         base = 1700000000000000
         stream(argv[3], (ws_session(i, base + i * 1000) for i in range(n)), rate)
+    elif cmd == "hostile-html":
+        write(argv[2], hostile_html())
     elif cmd == "keystrokes":
         write(argv[3], keystrokes(read(argv[2])))
     elif cmd == "variants":

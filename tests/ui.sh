@@ -4,7 +4,8 @@
 # quit; and a hostile capture whose headers and frames carry terminal escape sequences must not
 # change the terminal (title, colours, screen).
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || { not_ok "tmux is installed (apt-get install tmux)"; done_testing; exit; }
+command -v tmux >/dev/null || skip_all "tmux is not installed (apt-get install tmux)"
+have_pty || skip_all "no pseudo-terminal here ($(head -1 "$TMP/pty.err"))"
 
 sock="upscope-test-$$"
 tm() { tmux -L "$sock" "$@"; }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checklist.h"
 #include "detail_out.h"
 #include "lifecycle.h"
 #include "dissector.h"
@@ -19,23 +20,6 @@ struct detail {
     struct doc doc;
     bool gone;
 };
-
-static bool can_judge(const struct session *s, enum check_need need)
-{
-    bool spoke = session_spoke(s);
-    bool h2 = s->request && s->request->major == 2; /* a WebSocket over HTTP/2 (RFC 8441) */
-    switch (need) {
-    case NEED_REQUEST: return s->request != NULL;
-    case NEED_REQUEST_H1: return s->request && !h2;
-    case NEED_REQUEST_H2: return h2;
-    case NEED_REFUSAL: return s->response && s->response->status != 101 && !h2;
-    case NEED_101: return s->response && s->response->status == 101 && !h2;
-    case NEED_ACCEPTED: return s->response && s->outcome == OUTCOME_SWITCHED;
-    case NEED_RESPONSE_H2: return h2 && s->response;
-    case NEED_SPOKEN: return spoke;
-    }
-    return false;
-}
 
 /* ---- detail_out: the modules' lines land in the screen's document ---- */
 
@@ -80,38 +64,31 @@ void detail_list(struct detail_out *o, const char *title, const struct strlist *
 
 /* ---- the sections ---- */
 
-static void add_rows(struct ui *ui, struct doc *d, const struct session *s,
-                     const struct check_row *rows, struct detail_out *o)
+struct checklist_doc {
+    struct ui *ui;
+    struct doc *doc;
+    struct detail_out *o;
+    const struct session *s;
+};
+
+static void add_row(void *user, const struct check_row *c, enum check_mark mark)
 {
-    for (const struct check_row *c = rows; c && c->label; c++) {
-        bool judged = can_judge(s, c->need), failed = session_has_finding(s, c->id);
-        const char *mark = failed ? ui_glyph(ui, GLYPH_FAIL)
-                         : judged ? ui_glyph(ui, GLYPH_OK) : ui_glyph(ui, GLYPH_NA);
-        enum ui_pair pair = failed ? (finding_info(c->id)->severity == SEV_ERROR ? PAIR_ERROR
-                                      : PAIR_WARNING)
-                          : judged ? PAIR_OK : PAIR_DIM;
-        doc_add(d, pair, "  %s %-46s %s", mark, c->label, finding_info(c->id)->rfc);
-        if (c->note)
-            c->note(o, s);
-    }
+    struct checklist_doc *k = user;
+    static const int glyph[] = { GLYPH_OK, GLYPH_FAIL, GLYPH_NA };
+    enum ui_pair pair = mark == CHECK_PASSED ? PAIR_OK : mark == CHECK_NA ? PAIR_DIM
+                      : finding_info(c->id)->severity == SEV_ERROR ? PAIR_ERROR : PAIR_WARNING;
+    doc_add(k->doc, pair, "  %s %-46s %s", ui_glyph(k->ui, glyph[mark]), c->label,
+            finding_info(c->id)->rfc);
+    if (c->note)
+        c->note(k->o, k->s);
 }
 
-/* The upgrade mechanism's rows (HTTP/1.1's, for every session), then those of the protocol the
- * session switched to, or asked for. */
 static void add_checklist(struct ui *ui, struct doc *d, const struct session *s,
                           struct detail_out *o)
 {
     doc_add(d, PAIR_NONE, "Checklist");
-    for (int pass = 0; pass < 2; pass++) {
-        for (int p = 0; p < PROTO_COUNT; p++) {
-            const struct dissector *m = dissector_get((enum proto)p);
-            if (!m || !m->checks)
-                continue;
-            bool general = m->transition == TRANSITION_NONE;
-            if (pass == 0 ? general : !general && m->transition == s->transition)
-                add_rows(ui, d, s, m->checks, o);
-        }
-    }
+    struct checklist_doc k = { ui, d, o, s };
+    checklist_walk(s, add_row, &k);
 }
 
 static void add_negotiated(struct ui *ui, struct doc *d, const struct session *s,
