@@ -40,6 +40,7 @@ enum lock_state { LOCK_NONE, LOCK_OPEN, LOCK_CLOSED };
 /* When a checklist row can be judged at all. */
 enum check_need {
     NEED_REQUEST,                     /* a request was seen */
+    NEED_UPGRADE,                     /* ... asking for an upgrade (not a CONNECT) */
     NEED_REQUEST_H1, NEED_REQUEST_H2, /* ... over HTTP/1.x; over HTTP/2 (RFC 8441) */
     NEED_REFUSAL,                     /* an HTTP/1.x response other than 101 */
     NEED_101,                         /* an HTTP/1.x 101 */
@@ -84,6 +85,11 @@ struct dissector {
     /* Its probe guesses from shapes (a run of WebSocket frames): it runs after the exact
      * signatures of the others. */
     bool probe_heuristic;
+
+    /* A tunnel (HTTP CONNECT): its session is what rides inside when that is a session of
+     * nothing else, so a layer it carries reports there what it knows of the connection
+     * (dissect_tunnel_session: the TLS handshake of an HTTPS tunnel). */
+    bool tunnel;
 
     /* ---- its part of a session, and how the outputs show it (all optional) ---- */
     const char *report_key;           /* the NDJSON key of its part ("websocket", "h2c") */
@@ -193,6 +199,15 @@ void dissect_layer_fin(struct dissect *layer, enum dir dir, ts_us_t ts);
  * before its own end). */
 void dissect_layer_close(struct dissect *layer, ts_us_t ts);
 void dissect_layer_free(struct dissect *layer);
+
+/* The protocol the layer's direction dir turned out to speak (PROTO_UNKNOWN: not decided yet,
+ * PROTO_NONE: nothing upscope reads), and the sessions begun in it so far. */
+enum proto dissect_layer_proto(const struct dissect *layer, enum dir dir);
+uint32_t dissect_layer_sessions(const struct dissect *layer);
+
+/* dx's session; or, in a layer a tunnel carries (dissector.tunnel), with no session of its
+ * own, the tunnel's: where connection-level facts of the layer go (TLS's SNI, ALPN, version). */
+struct session *dissect_tunnel_session(struct dissect *dx);
 
 /* The run-wide context of protocol p's module (TLS: the key log), or NULL. */
 void *dissect_module_ctx(const struct dissect *dx, enum proto p);

@@ -9,7 +9,8 @@
     X(HTTP1, http1) \
     X(WEBSOCKET, websocket) \
     X(HTTP2, http2) \
-    X(TLS, tls)
+    X(TLS, tls) \
+    X(CONNECT, connect)
 
 enum proto {
     PROTO_UNKNOWN,       /* not decided yet */

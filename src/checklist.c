@@ -6,6 +6,7 @@ static bool can_judge(const struct session *s, enum check_need need)
     bool h2 = s->request && s->request->major == 2; /* a WebSocket over HTTP/2 (RFC 8441) */
     switch (need) {
     case NEED_REQUEST: return s->request != NULL;
+    case NEED_UPGRADE: return s->request && s->transition != TRANSITION_CONNECT;
     case NEED_REQUEST_H1: return s->request && !h2;
     case NEED_REQUEST_H2: return h2;
     case NEED_REFUSAL: return s->response && s->response->status != 101 && !h2;

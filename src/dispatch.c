@@ -442,6 +442,24 @@ void dissect_layer_close(struct dissect *layer, ts_us_t ts)
     dispatch_close(layer, ts, layer->parent->closed && layer->parent->incomplete);
 }
 
+enum proto dissect_layer_proto(const struct dissect *layer, enum dir dir)
+{
+    return (enum proto)layer->side[dir].proto;
+}
+
+uint32_t dissect_layer_sessions(const struct dissect *layer)
+{
+    return layer->sessions;
+}
+
+struct session *dissect_tunnel_session(struct dissect *dx)
+{
+    if (dx->session || !dx->parent)
+        return dx->session;
+    const struct dissector *carrier = dissector_get((enum proto)dx->carrier);
+    return carrier && carrier->tunnel ? dx->parent->session : NULL;
+}
+
 void dissect_layer_free(struct dissect *layer)
 {
     if (!layer)

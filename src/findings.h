@@ -179,7 +179,11 @@ enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_COUNT };
     X(TCP_RESET_WITH_DATA_IN_FLIGHT, INFO, "RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.13", \
       "the connection was reset while the peer's bytes were unacknowledged: they were lost") \
     X(IP_FRAGMENT_OVERLAP_CONFLICT, WARNING, "RFC 5722 §4, RFC 1858 §4", \
-      "overlapping IP fragments carried different bytes (evasion or corruption)")
+      "overlapping IP fragments carried different bytes (evasion or corruption)") \
+    X(CONNECT_TARGET_INVALID, ERROR, "RFC 9110 §9.3.6, RFC 9112 §3.2.3", \
+      "a CONNECT request's target is not host:port (authority-form with the port)") \
+    X(CONNECT_2XX_FRAMING_HEADER, WARNING, "RFC 9110 §9.3.6", \
+      "a 2xx answer to CONNECT carries Content-Length or Transfer-Encoding")
 
 enum finding_id {
 #define UPSCOPE_FINDING_ENUM(id, sev, rfc, title) F_##id,

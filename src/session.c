@@ -9,7 +9,7 @@
 #include <strings.h>
 
 static const char *const transition_names[TRANSITION_COUNT] = {
-    "none", "websocket", "h2c", "tls", "h2",
+    "none", "websocket", "h2c", "tls", "h2", "connect",
 };
 
 static const char *const outcome_names[OUTCOME_COUNT] = {

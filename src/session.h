@@ -22,6 +22,7 @@
 /* The protocol switched to, or asked for (NDJSON "transition"). */
 enum transition { TRANSITION_NONE, TRANSITION_WEBSOCKET, TRANSITION_H2C, TRANSITION_TLS,
                   TRANSITION_H2,            /* HTTP/2 over TLS, chosen by ALPN */
+                  TRANSITION_CONNECT,       /* an HTTP CONNECT tunnel (RFC 9110 §9.3.6) */
                   TRANSITION_COUNT };
 
 /* NDJSON "outcome". Values are a contract: add, never rename. */

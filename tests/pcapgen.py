@@ -35,6 +35,11 @@ packet is changed or made (upscope does not check them; tshark reads them either
                                      frag4-other (an overlap with other bytes) and vxlan:N (in
                                      VNI N)
   pcapgen.py variant-one IN OUT MODE N  only packet number N carried as MODE says
+  pcapgen.py connect-raw OUT         HTTP CONNECT as libraries will not send it: a target
+                                     without a port (400); a 200 with Content-Length: 0 to a
+                                     client that sent its WebSocket handshake before the answer;
+                                     a 407 with a body, then the retry with credentials on the
+                                     same connection, answered 200, then HTTP/2 prior knowledge
   pcapgen.py hostile-html OUT        a WebSocket session whose target, headers, reason phrase,
                                      subprotocol, Accept value, close reason and frames carry
                                      HTML and script (each sets document.title to PWNED if it
@@ -316,6 +321,45 @@ def hostile_html():
     return conn.close().out
 
 
+def connect_raw():
+    """Three proxy connections (see the usage): what upscope must make of CONNECT's corners."""
+    proxy, out = ip4(0xFFFF01), []
+    bad = Conn(ip4(1), proxy, 41001, 3128, 1700000000000000).handshake()
+    bad.send(0, b"CONNECT example.com HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    bad.send(1, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    out += bad.close().out
+    eager = Conn(ip4(2), proxy, 41002, 3128, 1700000001000000).handshake()
+    eager.send(0, b"CONNECT 10.9.9.9:8080 HTTP/1.1\r\nHost: 10.9.9.9:8080\r\n\r\n")
+    key = base64.b64encode(b"0123456789abcdef")
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                              .digest())
+    eager.send(0, b"GET /chat HTTP/1.1\r\nHost: 10.9.9.9:8080\r\nUpgrade: websocket\r\n"
+               b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key +
+               b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    eager.send(1, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    eager.send(1, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+               b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    eager.send(0, ws_frame(1, b"through the proxy", mask=b"\x01\x02\x03\x04"))
+    eager.send(1, ws_frame(1, b"back through it"))
+    eager.send(0, ws_frame(8, b"\x03\xe8", mask=b"\x05\x06\x07\x08"))
+    eager.send(1, ws_frame(8, b"\x03\xe8"))
+    out += eager.close().out
+    auth = Conn(ip4(3), proxy, 41003, 3128, 1700000002000000).handshake()
+    auth.send(0, b"CONNECT 10.9.9.9:80 HTTP/1.1\r\nHost: 10.9.9.9:80\r\n\r\n")
+    body = b"<html>credentials, please</html>"
+    auth.send(1, b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic "
+              b"realm=\"proxy\"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    auth.send(0, b"CONNECT 10.9.9.9:80 HTTP/1.1\r\nHost: 10.9.9.9:80\r\nProxy-Authorization: "
+              b"Basic dXNlcjpwYXNz\r\n\r\n")
+    auth.send(1, b"HTTP/1.1 200 Connection established\r\n\r\n")
+    settings = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+    auth.send(0, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings)
+    auth.send(1, settings + b"\x00\x00\x00\x04\x01\x00\x00\x00\x00")
+    auth.send(0, b"\x00\x00\x00\x04\x01\x00\x00\x00\x00")
+    out += auth.close().out
+    return out
+
+
 def interleave(inputs):
     """Each input shifted to start at the same instant (plus 137 us per input), merged by time;
     a stable sort keeps each input's own order."""
@@ -563,6 +607,8 @@ def main(argv):
         rate = float(argv[4]) if len(argv) > 4 else None
         base = 1700000000000000
         stream(argv[3], (ws_session(i, base + i * 1000) for i in range(n)), rate)
+    elif cmd == "connect-raw":
+        write(argv[2], connect_raw())
     elif cmd == "hostile-html":
         write(argv[2], hostile_html())
     elif cmd == "keystrokes":

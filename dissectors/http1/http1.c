@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "connect.h"
 #include "dissector.h"
 #include "escape.h"
 #include "http1.h"
@@ -257,6 +258,22 @@ static void on_upgrade_request(struct http1 *h, struct dissect *dx, struct http_
         d->upgrade_request(s, req);
 }
 
+/* A CONNECT (RFC 9110 §9.3.6) is a session of its own: a switch to a tunnel if answered 2xx. */
+static void on_connect_request(struct dissect *dx, struct http_head *req)
+{
+    struct session *s = dissect_session_begin(dx, req->ts);
+    if (!s) {
+        http_head_free(req);
+        return;
+    }
+    s->request = req;
+    s->outcome = OUTCOME_NO_RESPONSE;
+    s->transition = TRANSITION_CONNECT;
+    head_event(s, req, DIR_C2S);
+    report_anomalies(s, req, DIR_C2S);
+    connect_check_request(s, req);
+}
+
 static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, size_t len,
                          ts_us_t ts)
 {
@@ -274,7 +291,11 @@ static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, 
         .upgrade = http_field_get(req, "Upgrade") != NULL,
     };
     queue_push(h, r);
-    if (r.upgrade) {
+    if (r.connect) {
+        on_connect_request(dx, req);
+        c->hold_after_body = true;      /* a tunnel may start after the 2xx */
+        body_framing(c, req, false, NULL, DIR_C2S);
+    } else if (r.upgrade) {
         on_upgrade_request(h, dx, req);
         c->hold_after_body = true;      /* the new protocol may start after the body */
         struct session *s = dissect_session(dx);
@@ -283,7 +304,7 @@ static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, 
         else
             c->state = H1_HEAD;
     } else {
-        c->hold_after_body = r.connect; /* after CONNECT the bytes may be a tunnel */
+        c->hold_after_body = false;
         body_framing(c, req, false, NULL, DIR_C2S);
         http_head_free(req);
     }
@@ -405,6 +426,30 @@ static void on_final_response(struct http1 *h, struct dissect *dx, struct http_h
     dissect_session_end(dx, resp->ts);
 }
 
+/* The answer to a CONNECT: 2xx makes the connection a tunnel (its bytes from the byte after
+ * the head are the tunnel's, both ways); anything else refuses it and HTTP goes on. */
+static void on_connect_response(struct http1 *h, struct dissect *dx, struct http_head *resp)
+{
+    struct session *s = dissect_session(dx);
+    bool ok = resp->status >= 200 && resp->status < 300;
+    if (s && s->transition == TRANSITION_CONNECT && !s->response) {
+        s->response = resp;
+        s->outcome = ok ? OUTCOME_SWITCHED : OUTCOME_DECLINED;
+        head_event(s, resp, DIR_S2C);
+        report_anomalies(s, resp, DIR_S2C);
+        connect_check_response(s, resp);
+        if (!ok)
+            dissect_session_end(dx, resp->ts);
+    } else {
+        http_head_free(resp);
+    }
+    if (!ok)
+        return;
+    /* a 2xx has no content whatever its headers say (RFC 9110 §9.3.6) */
+    switch_dir(h, dx, DIR_S2C, PROTO_CONNECT);
+    switch_dir(h, dx, DIR_C2S, PROTO_CONNECT);
+}
+
 static size_t on_response(struct http1 *h, struct dissect *dx, const uint8_t *p, size_t len,
                           ts_us_t ts)
 {
@@ -432,14 +477,15 @@ static size_t on_response(struct http1 *h, struct dissect *dx, const uint8_t *p,
         sv->state = H1_HEAD;
     else
         body_framing(sv, resp, true, dissect_session(dx), DIR_S2C);
-    if (have_req && req.connect && status >= 200 && status < 300) {
-        http_head_free(resp); /* a tunnel now: nothing HTTP about the rest */
-        switch_dir(h, dx, DIR_S2C, PROTO_NONE);
-        switch_dir(h, dx, DIR_C2S, PROTO_NONE);
+    if (have_req && req.connect) {
+        bool tunnel = status >= 200 && status < 300;
+        on_connect_response(h, dx, resp);
+        if (!tunnel)
+            resume_client(h, dx);
         return len;
     }
     on_final_response(h, dx, resp, have_req ? &req : NULL);
-    if (have_req && (req.upgrade || req.connect))
+    if (have_req && req.upgrade)
         resume_client(h, dx);
     return len;
 }

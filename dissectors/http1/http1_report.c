@@ -5,9 +5,9 @@
 
 const struct check_row http1_checks[] = {
     { F_HTTP_MALFORMED, NEED_REQUEST_H1, "HTTP/1.1 messages well formed", NULL },
-    { F_UPGRADE_CONNECTION_TOKEN_MISSING, NEED_REQUEST, "Connection lists the upgrade option",
+    { F_UPGRADE_CONNECTION_TOKEN_MISSING, NEED_UPGRADE, "Connection lists the upgrade option",
       NULL },
-    { F_UPGRADE_IN_HTTP10, NEED_REQUEST, "request is HTTP/1.1 or later", NULL },
+    { F_UPGRADE_IN_HTTP10, NEED_UPGRADE, "request is HTTP/1.1 or later", NULL },
     { F_UPGRADE_101_NOT_REQUESTED, NEED_101, "101 answers an upgrade request", NULL },
     { F_UPGRADE_101_PROTOCOL_NOT_OFFERED, NEED_101,
       "101 switches to a protocol the client offered", NULL },

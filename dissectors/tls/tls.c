@@ -294,7 +294,7 @@ static void handshake_message(struct tls *tl, struct dissect *dx, enum dir dir, 
                               const uint8_t *body, uint32_t len)
 {
     struct tls_dir *d = &tl->d[dir];
-    struct session *s = dissect_session(dx);
+    struct session *s = dissect_tunnel_session(dx);
     if ((type == HS_CLIENT_HELLO && dir == DIR_C2S) ||
         (type == HS_SERVER_HELLO && dir == DIR_S2C)) {
         struct tls_hello h;
@@ -435,7 +435,7 @@ static void protected_record(struct tls *tl, struct dissect *dx, enum dir dir,
     }
     d->seq++;
     tl->info.records_decrypted[dir]++;
-    struct session *s = dissect_session(dx);
+    struct session *s = dissect_tunnel_session(dx);
     if (d->event >= 0 && type >= CT_CHANGE_CIPHER_SPEC && type <= CT_HEARTBEAT)
         session_event_relabel(s, d->event, "%s len=%zu (decrypted)",
                               record_names[type - CT_CHANGE_CIPHER_SPEC], out_len);
@@ -488,7 +488,7 @@ static void check_upgrade(struct tls *tl, struct dissect *dx, enum dir dir, cons
     d->first_record_seen = true;
     if (!tl->upgrade)
         return;
-    struct session *s = dissect_session(dx);
+    struct session *s = dissect_tunnel_session(dx);
     if (dir == DIR_S2C && !tl->d[DIR_C2S].first_record_seen)
         session_finding(s, F_TLS_UPGRADE_SERVER_DATA_BEFORE_HELLO, dir, ts,
                         "the server spoke first after the 101");
@@ -531,7 +531,7 @@ static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t 
         return 0;
     tl->info.records[dir]++;
     tl->info.bytes[dir] += RECORD_HEADER_LEN + len;
-    struct session *s = dissect_session(dx);
+    struct session *s = dissect_tunnel_session(dx);
     d->event = session_event(s, ts, dir, PROTO_TLS, "%s len=%u",
                              record_names[p[0] - CT_CHANGE_CIPHER_SPEC], len);
     session_event_payload(s, d->event, p + RECORD_HEADER_LEN, len);
@@ -577,7 +577,7 @@ static void tls_close(void *state, struct dissect *dx, ts_us_t ts)
     struct tls *tl = state;
     if (tl->inner)
         dissect_layer_close(tl->inner, ts);
-    give_info(tl, dissect_session(dx), ts);
+    give_info(tl, dissect_tunnel_session(dx), ts);
 }
 
 static void tls_carried_begin(void *state, struct dissect *dx, struct session *s)
@@ -609,7 +609,7 @@ static void *tls_create(struct dissect *dx)
         return NULL;
     tl->d[0].event = tl->d[1].event = -1;
     tl->info.source = "upscope";
-    struct session *s = dissect_session(dx);
+    struct session *s = dissect_tunnel_session(dx);
     tl->upgrade = s && s->transition == TRANSITION_TLS; /* reached through a 101 */
     if (s)
         tls_info_of(s);
