@@ -209,6 +209,15 @@ uint32_t dissect_layer_sessions(const struct dissect *layer);
  * own, the tunnel's: where connection-level facts of the layer go (TLS's SNI, ALPN, version). */
 struct session *dissect_tunnel_session(struct dissect *dx);
 
+/* The largest HTTP message head to inspect (--max-head, at most the buffer's cap). */
+uint32_t dissect_head_limit(const struct dissect *dx);
+
+/* A finding of the connection's: into the open session, or, when none is open, into a session
+ * begun for it (outcome none), so that nothing found is dropped; the next session the
+ * connection begins replaces it. */
+void dissect_finding(struct dissect *dx, enum finding_id id, int dir, ts_us_t ts,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* The run-wide context of protocol p's module (TLS: the key log), or NULL. */
 void *dissect_module_ctx(const struct dissect *dx, enum proto p);
 

@@ -1,6 +1,8 @@
 /* dispatch: per-connection byte routing, protocol probing and hand-off (see dispatch.h). */
 #include "dispatch.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,26 @@ const struct flow *dissect_flow(const struct dissect *dx)
 void *dissect_module_ctx(const struct dissect *dx, enum proto p)
 {
     return p < PROTO_COUNT ? dx->ctx->module_ctx[p] : NULL;
+}
+
+uint32_t dissect_head_limit(const struct dissect *dx)
+{
+    uint32_t cap = dx->ctx->buffer_cap, lim = dx->ctx->head_limit ? dx->ctx->head_limit : cap;
+    return lim < cap ? lim : cap;
+}
+
+void dissect_finding(struct dissect *dx, enum finding_id id, int dir, ts_us_t ts,
+                     const char *fmt, ...)
+{
+    struct session *s = dx->session;
+    if (!s && (s = dissect_session_begin(dx, ts)) != NULL)
+        s->outcome = OUTCOME_NONE;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    session_finding(s, id, dir, ts, "%s", msg);
 }
 
 enum proto dissect_carrier(const struct dissect *dx)

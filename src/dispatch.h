@@ -34,6 +34,7 @@ struct dispatch_stats {
 struct dispatch_ctx {
     uint32_t buffer_cap;              /* max unconsumed bytes kept per direction */
     uint32_t probe_limit;             /* bytes a stream may show before probing gives up */
+    uint32_t head_limit;              /* the largest message head inspected (--max-head) */
     void *app;                        /* passed to the callbacks below */
     /* Where sessions go when they end (it owns them from then on), and their numbering. */
     void (*on_session)(void *app, struct dissect *dx, struct session *s);

@@ -17,6 +17,7 @@ enum {
     OPT_COLOR,
     OPT_FLOW_TIMEOUT,
     OPT_MAX_FLOWS,
+    OPT_MAX_HEAD,
     OPT_REASM_QUEUE,
     OPT_FAIL_ON,
     OPT_LIST_FINDINGS,
@@ -83,6 +84,8 @@ static const char usage_text[] =
     "      --flow-timeout=SEC   idle time after which a connection ends (default 300)\n"
     "      --max-flows=N        connections tracked at once; the least recently seen is\n"
     "                           evicted beyond this (default 500000)\n"
+    "      --max-head=BYTES     largest HTTP/1.1 message head inspected; larger ones are\n"
+    "                           reported and skipped (default 65536)\n"
     "      --reasm-queue=KIB    out-of-order bytes held per direction (default 1024)\n"
     "      --reasm-segments=N   out-of-order segments held per direction (default 4096)\n"
     "      --reorder-packets=N  a hole the peer acknowledged is waited for this many\n"
@@ -108,6 +111,7 @@ static const struct option long_opts[] = {
     { "colour", required_argument, NULL, OPT_COLOR },
     { "flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+    { "max-head", required_argument, NULL, OPT_MAX_HEAD },
     { "reasm-queue", required_argument, NULL, OPT_REASM_QUEUE },
     { "fail-on", required_argument, NULL, OPT_FAIL_ON },
     { "list-findings", no_argument, NULL, OPT_LIST_FINDINGS },
@@ -298,6 +302,9 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case OPT_FLOW_TIMEOUT:
         if (!parse_number("--flow-timeout", arg, 1, 86400 * 7, &v)) return false;
         o->worker.idle_timeout = v * 1000000u; return true;
+    case OPT_MAX_HEAD:
+        if (!parse_number("--max-head", arg, 1024, 16u << 20, &v)) return false;
+        o->worker.max_head = (uint32_t)v; return true;
     case OPT_MAX_FLOWS:
         if (!parse_number("--max-flows", arg, 1, 1u << 30, &v)) return false;
         o->worker.max_flows = (uint32_t)v; return true;

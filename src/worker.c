@@ -22,6 +22,7 @@ void worker_config_defaults(struct worker_config *cfg)
     cfg->closed_timeout = 10 * SEC_US;
     reasm_limits_defaults(&cfg->reasm);
     cfg->dissect_buffer_cap = 64u << 10;
+    cfg->max_head = 64u << 10;
     cfg->ndpi_packets = 32;
     cfg->report_all = false;
     cfg->record_events = false;
@@ -153,7 +154,10 @@ bool worker_init(struct worker *w, const struct worker_config *cfg,
     }
     static const struct reasm_ops ops = { on_stream_data, on_stream_gap, on_stream_fin };
     reasm_ctx_init(&w->reasm, &ops, &cfg->reasm);
-    dispatch_init(&w->dispatch, cfg->dissect_buffer_cap, PROBE_LIMIT, w);
+    uint32_t cap = cfg->dissect_buffer_cap > cfg->max_head ? cfg->dissect_buffer_cap
+                                                            : cfg->max_head;
+    dispatch_init(&w->dispatch, cap, PROBE_LIMIT, w);
+    w->dispatch.head_limit = cfg->max_head;
     w->dispatch.on_session = on_session;
     w->dispatch.on_session_begin = on_session_begin;
     w->dispatch.next_session_id = next_session_id;

@@ -27,6 +27,7 @@ struct worker_config {
     ts_us_t closed_timeout;        /* flows after FIN/RST, microseconds */
     struct reasm_limits reasm;     /* out-of-order queues, reorder window, overlap history */
     uint32_t dissect_buffer_cap;   /* unconsumed bytes per direction */
+    uint32_t max_head;             /* largest HTTP head inspected; the buffer grows to hold it */
     uint32_t ndpi_packets;         /* packets fed to nDPI per connection at most (0: no nDPI) */
     bool report_all;               /* --all: a session for every connection with payload */
     bool record_events;            /* sessions keep their event history (the UI) */

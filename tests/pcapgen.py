@@ -40,6 +40,11 @@ packet is changed or made (upscope does not check them; tshark reads them either
                                      client that sent its WebSocket handshake before the answer;
                                      a 407 with a body, then the retry with credentials on the
                                      same connection, answered 200, then HTTP/2 prior knowledge
+  pcapgen.py big-heads OUT           keep-alive connections with large heads: a 20 KB request
+                                     (five 4000-byte fields, as nginx and Apache accept) then a
+                                     WebSocket upgrade; a 100 KB request (past the default
+                                     limit) then an upgrade; an h2c upgrade whose
+                                     HTTP2-Settings is 2664 characters (444 settings)
   pcapgen.py hostile-html OUT        a WebSocket session whose target, headers, reason phrase,
                                      subprotocol, Accept value, close reason and frames carry
                                      HTML and script (each sets document.title to PWNED if it
@@ -360,6 +365,28 @@ def connect_raw():
     return out
 
 
+def big_heads():
+    """See the usage: what heads of real size do to the connections they open."""
+    out = []
+    for n, (lines, size) in enumerate(((5, 4000), (25, 4000))):
+        conn = Conn(ip4(10 + n), ip4(2), 42000 + n, 8080, 1700000000000000 + n * 1000000)
+        conn.handshake()
+        fields = b"".join(b"X-Big-%d: %s\r\n" % (i, b"v" * size) for i in range(lines))
+        conn.send(0, b"GET /big HTTP/1.1\r\nHost: test.example\r\n" + fields + b"\r\n")
+        conn.send(1, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        ws_handshake(conn)
+        conn.send(0, ws_frame(1, b"after the big head", mask=b"\x01\x02\x03\x04"))
+        conn.send(1, ws_frame(1, b"seen"))
+        out += conn.close().out
+    conn = Conn(ip4(12), ip4(2), 42002, 8080, 1700000002000000).handshake()
+    settings = base64.urlsafe_b64encode(struct.pack(">HI", 3, 100) * 444).rstrip(b"=")
+    conn.send(0, b"GET / HTTP/1.1\r\nHost: test.example\r\nConnection: Upgrade, HTTP2-Settings"
+              b"\r\nUpgrade: h2c\r\nHTTP2-Settings: " + settings + b"\r\n\r\n")
+    conn.send(1, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    out += conn.close().out
+    return out
+
+
 def interleave(inputs):
     """Each input shifted to start at the same instant (plus 137 us per input), merged by time;
     a stable sort keeps each input's own order."""
@@ -609,6 +636,8 @@ def main(argv):
         stream(argv[3], (ws_session(i, base + i * 1000) for i in range(n)), rate)
     elif cmd == "connect-raw":
         write(argv[2], connect_raw())
+    elif cmd == "big-heads":
+        write(argv[2], big_heads())
     elif cmd == "hostile-html":
         write(argv[2], hostile_html())
     elif cmd == "keystrokes":

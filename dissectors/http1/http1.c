@@ -13,7 +13,6 @@
 #include "http1.h"
 #include "http_fields.h"
 
-#define HEAD_LIMIT (16u * 1024)       /* larger heads are reported and not inspected */
 #define PIPELINE_MAX 32               /* requests awaiting responses */
 #define CHUNK_LINE_LIMIT 1024
 
@@ -27,6 +26,7 @@ enum h1_state {
     H1_UNTIL_CLOSE,     /* a response body delimited by the connection's end */
     H1_HOLD,            /* client: waiting for the response to an upgrade or CONNECT */
     H1_RESYNC,          /* after a gap: waiting for something that looks like a start line */
+    H1_SKIP_HEAD,       /* a head past the limit: skipped to its end, then resync */
     H1_STOPPED,         /* nothing more to inspect in this direction */
 };
 
@@ -41,6 +41,7 @@ struct h1_side {
     size_t scanned;               /* head-end search progress */
     uint64_t remaining;
     bool hold_after_body;         /* client: an upgrade request's body is being skipped */
+    bool skip_blank;              /* skipping a head: the bytes so far end a line */
 };
 
 struct http1 {
@@ -525,10 +526,54 @@ static size_t step_chunk_size(struct h1_side *sd, struct dissect *dx, enum dir d
     sd->state = size ? H1_CHUNK_DATA : H1_TRAILERS;
     return ll;
 bad:
-    session_finding(dissect_session(dx), F_HTTP_MALFORMED, dir, ts,
+    dissect_finding(dx, F_HTTP_MALFORMED, dir, ts,
                     "invalid chunk size line (RFC 9112 §7.1)");
     sd->state = H1_STOPPED;
     return n;
+}
+
+/* Through the end of a head being skipped (an empty line: CRLF CRLF, or bare LFs), found
+ * across calls; returns the bytes that belong to it. */
+static size_t skip_head(struct h1_side *sd, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n') {
+            if (sd->skip_blank) {
+                sd->skip_blank = false;
+                sd->state = H1_RESYNC; /* its body, if any, cannot be framed: resync */
+                return i + 1;
+            }
+            sd->skip_blank = true;
+        } else if (p[i] != '\r') {
+            sd->skip_blank = false;
+        }
+    }
+    return n;
+}
+
+/* A head larger than the limit (RFC 9112 §2.3 lets servers refuse those; nginx and Apache
+ * take 32 and 64 KiB): reported, skipped without being kept, and the connection followed on.
+ * Its request still counts, so the responses stay paired with theirs. */
+static size_t too_large(struct http1 *h, struct dissect *dx, enum dir dir, const uint8_t *p,
+                        size_t n, size_t len, ts_us_t ts)
+{
+    struct h1_side *sd = &h->side[dir];
+    dissect_finding(dx, F_HTTP_HEADER_TOO_LARGE, dir, ts, "%s head larger than %u bytes; "
+                    "skipped, the connection followed on", dir == DIR_C2S ? "request"
+                    : "response", dissect_head_limit(dx));
+    struct h1_request skipped = { 0 };
+    if (dir == DIR_C2S)
+        queue_push(h, skipped);
+    else
+        queue_pop(h, &skipped);
+    sd->scanned = 0;
+    if (len) {                       /* all of it is here: skip exactly it */
+        sd->state = H1_RESYNC;
+        return len;
+    }
+    sd->state = H1_SKIP_HEAD;
+    sd->skip_blank = false;
+    return skip_head(sd, p, n);
 }
 
 static size_t step_head(struct http1 *h, struct dissect *dx, enum dir dir, const uint8_t *p,
@@ -541,14 +586,10 @@ static size_t step_head(struct http1 *h, struct dissect *dx, enum dir dir, const
         return empty;
     }
     size_t len = http_head_end(p, n, &sd->scanned);
+    uint32_t limit = dissect_head_limit(dx);
     /* the limit holds whether the end is still to come or arrived in one large piece */
-    if ((!len && n > HEAD_LIMIT) || len > HEAD_LIMIT) {
-        session_finding(dissect_session(dx), F_HTTP_HEADER_TOO_LARGE, dir, ts,
-                        "%s head larger than %u bytes", dir == DIR_C2S ? "request"
-                        : "response", HEAD_LIMIT);
-        sd->state = H1_STOPPED;
-        return n;
-    }
+    if ((!len && n >= limit) || len > limit)
+        return too_large(h, dx, dir, p, n, len, ts);
     if (!len)
         return 0;
     sd->scanned = 0;
@@ -592,7 +633,7 @@ static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t 
         }
         if (n < 2)
             return 0;
-        session_finding(dissect_session(dx), F_HTTP_MALFORMED, dir, ts,
+        dissect_finding(dx, F_HTTP_MALFORMED, dir, ts,
                         "chunk data not followed by CRLF (RFC 9112 §7.1)");
         sd->state = H1_STOPPED;
         return n;
@@ -612,6 +653,8 @@ static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t 
         if (!h->held_since)
             h->held_since = ts;
         return 0;
+    case H1_SKIP_HEAD:
+        return skip_head(sd, p, n);
     case H1_RESYNC:
         if (looks_like_start(dir, p, n)) {
             sd->state = H1_HEAD;
@@ -661,7 +704,7 @@ static void http1_fin(void *state, struct dissect *dx, enum dir dir, ts_us_t ts)
     struct h1_side *sd = &h->side[dir];
     size_t pending = dissect_pending(dx, dir);
     if (sd->state == H1_HEAD && pending)
-        session_finding(dissect_session(dx), F_HTTP_MALFORMED, dir, ts,
+        dissect_finding(dx, F_HTTP_MALFORMED, dir, ts,
                         "connection closed in the middle of a message head (%zu bytes)",
                         pending);
 }

@@ -2,6 +2,7 @@
 #include "h2_session.h"
 #include "h2c.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "h2_settings.h"
@@ -11,13 +12,19 @@
 static void decode_settings(struct session *s, struct h2_info *h2, const struct http_field *f,
                             ts_us_t ts)
 {
-    uint8_t payload[1024];
+    /* as long as the value needs: a head may carry one of any length (RFC 7540 sets none) */
+    size_t cap = (size_t)f->value_len / 4 * 3 + 3;
+    uint8_t *payload = malloc(cap);
+    if (!payload)
+        return;
     size_t len = 0;
-    enum h2c_settings_status st = h2c_settings_decode(f->value, f->value_len, payload,
-                                                      sizeof payload, &len);
+    enum h2c_settings_status st = h2c_settings_decode(f->value, f->value_len, payload, cap,
+                                                      &len);
     if (st == H2C_SETTINGS_BASE64) {
         session_finding(s, F_H2C_SETTINGS_BAD_BASE64, DIR_C2S, ts,
-                        "HTTP2-Settings \"%s\" is not base64url", f->value);
+                        "HTTP2-Settings \"%.80s%s\" is not base64url", f->value,
+                        f->value_len > 80 ? "..." : "");
+        free(payload);
         return;
     }
     if (st == H2C_SETTINGS_LENGTH) {
@@ -38,6 +45,7 @@ static void decode_settings(struct session *s, struct h2_info *h2, const struct 
         if (h2->nsettings < H2_MAX_SETTINGS)
             h2->settings[h2->nsettings++] = (struct h2_setting){ id, v };
     }
+    free(payload);
 }
 
 void h2c_check_request(struct session *s, const struct http_head *req)
