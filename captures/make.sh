@@ -26,6 +26,7 @@ wait_port() { # PORT: wait until something listens there
 }
 
 # capture NAME PORT SERVER_CMD CLIENT_CMD: runs the server, starts tcpdump, runs the client.
+# snaplen=N in the environment: bytes kept per packet (tcpdump -s; default all).
 capture() {
     local name=$1 port=$2 server=$3 client=$4
     local out="$here/$name.pcap"
@@ -36,7 +37,7 @@ capture() {
     wait_port "$port"
     local log
     log=$(mktemp)
-    tcpdump -i lo --immediate-mode -U -s 0 -w "$out.tmp" "tcp port $port" 2>"$log" &
+    tcpdump -i lo --immediate-mode -U -s "${snaplen:-0}" -w "$out.tmp" "tcp port $port" 2>"$log" &
     local tpid=$!
     for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.05; done
     sleep 0.2
@@ -69,6 +70,13 @@ want http-keepalive && capture http-keepalive 18080 \
 
 want ws-basic && capture ws-basic 18081 \
     "$peers ws-server 18081" "$peers ws-client 18081"
+
+# a snaplen-cut capture of a WebSocket session (tcpdump -s 160 / -s 96): heads cut short;
+# in snaplen/, apart from the captures every test loops over, until upscope reports them
+want ws-snap160 && snaplen=160 capture snaplen/ws-snap160 18095 \
+    "$peers ws-server 18095" "$peers ws-client 18095"
+want ws-snap96 && snaplen=96 capture snaplen/ws-snap96 18096 \
+    "$peers ws-server 18096" "$peers ws-client 18096"
 
 want ws-deflate && capture ws-deflate 18082 \
     "$peers ws-server 18082 deflate" "$peers ws-client 18082 deflate big"

@@ -1,7 +1,8 @@
 /* fuzz_http2: HTTP/2 frames both ways with HPACK, and HTTP2-Settings (base64url).
  * Input: byte 0 low 2 bits = how HTTP/2 starts: 0 prior knowledge (the script carries the
  * preface, or not), 1 an h2c upgrade with a valid HTTP2-Settings, 2 an h2c upgrade whose
- * HTTP2-Settings value is the input up to the first newline; bit 2 = record the UI's history;
+ * HTTP2-Settings value is the input up to the first newline, 3 picked up mid-connection
+ * (frames recognised by their shape); bit 2 = record the UI's history;
  * then a script (fuzz_common.h). */
 #include "fuzz_common.h"
 
@@ -29,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     struct fuzz_conn c;
-    fuzz_conn_init(&c, false, data[0] & 4);
+    fuzz_conn_init(&c, (data[0] & 3) == 3, data[0] & 4);
     const uint8_t *p = data + 1;
     size_t n = size - 1;
     switch (data[0] & 3) {

@@ -213,6 +213,13 @@ def main():
                 write(outdir, "http2", name, b"\x04" + whole)
             elif b"h2c" in stream[0][:ends[0]].lower():
                 write(outdir, "http2", name, b"\x05" + script(conn, ends))
+            if h2 or b"h2c" in stream[0][:ends[0]].lower():
+                # mid-connection: each direction's first segment (and head) left out
+                firsts = [next((len(p.payload) for p in conn["packets"] if p.payload and
+                                ((p.src, p.sport) == conn["client"]) == (d == 0)), 0)
+                          for d in (0, 1)]
+                skip = tuple(max(firsts[d], 0 if h2 else ends[d]) for d in (0, 1))
+                write(outdir, "http2", name + "-midstream", b"\x07" + script(conn, skip))
             if b"tls/" in stream[0][:ends[0]].lower() and b" 101 " in stream[1][:ends[1]]:
                 write(outdir, "tls", name, b"\x03" + script(conn, ends))
                 for k, body in enumerate(tls_hellos(stream[0][ends[0]:]) +

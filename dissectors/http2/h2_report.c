@@ -66,6 +66,12 @@ json_t *h2_report_json(const struct session *s, const void *part)
     json_object_set_new(o, "requests_dropped", json_integer(h->requests_dropped));
     json_object_set_new(o, "websockets", websockets);
     json_object_set_new(o, "websockets_dropped", json_integer(h->websockets_dropped));
+    json_object_set_new(o, "midstream", !h->midstream ? json_null() : json_pack(
+        "{s:{s:I, s:I}, s:{s:I, s:I}}",
+        "resync_bytes", "client", (json_int_t)h->resync_bytes[DIR_C2S],
+                        "server", (json_int_t)h->resync_bytes[DIR_S2C],
+        "undecoded_header_blocks", "client", (json_int_t)h->undecoded_blocks[DIR_C2S],
+                                   "server", (json_int_t)h->undecoded_blocks[DIR_S2C]));
     return o;
 }
 
@@ -124,7 +130,15 @@ void h2_report_text(const struct text_out *o, const struct session *s, const voi
     if (!spoke)
         return;
     text_label(o, "preface");
-    fprintf(o->out, "client %s; server SETTINGS ", h->client_preface ? "sent" : "MISSING");
+    if (h->midstream)
+        fprintf(o->out, "not in the capture (picked up mid-connection: %llu+%llu bytes skipped "
+                "to a frame boundary, %llu+%llu header blocks not decodable); server SETTINGS ",
+                (unsigned long long)h->resync_bytes[DIR_C2S],
+                (unsigned long long)h->resync_bytes[DIR_S2C],
+                (unsigned long long)h->undecoded_blocks[DIR_C2S],
+                (unsigned long long)h->undecoded_blocks[DIR_S2C]);
+    else
+        fprintf(o->out, "client %s; server SETTINGS ", h->client_preface ? "sent" : "MISSING");
     if (h->server_settings_seen)
         text_settings(o, h->server_settings, h->nserver_settings);
     else

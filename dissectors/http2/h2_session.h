@@ -50,6 +50,10 @@ struct h2_info {
     uint32_t nrequests, requests_dropped;
     struct h2_ws_ref websockets[H2_MAX_REQUESTS];
     uint32_t nwebsockets, websockets_dropped;   /* dropped: past the caps (H2WS_MAX at once) */
+    /* picked up mid-connection (no preface in the capture): frames recognised by their shape */
+    bool midstream;
+    uint64_t resync_bytes[2];          /* skipped before the first frame boundary, per dir */
+    uint64_t undecoded_blocks[2];      /* header blocks HPACK could not decode (table unknown) */
 };
 
 /* The HTTP/2 part of s, made on first use (NULL if memory runs out). */

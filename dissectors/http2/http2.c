@@ -33,7 +33,16 @@ static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 enum { FLAG_END_STREAM = 0x1, FLAG_ACK = 0x1, FLAG_END_HEADERS = 0x4, FLAG_PADDED = 0x8,
        FLAG_PRIORITY = 0x20 };
 
-enum h2_state { H2S_PREFACE, H2S_FRAME, H2S_SKIP, H2S_LOST };
+/* H2S_HUNT: picked up mid-connection, looking for a frame boundary (frame_run) */
+enum h2_state { H2S_PREFACE, H2S_HUNT, H2S_FRAME, H2S_SKIP, H2S_LOST };
+
+/* Mid-connection, a frame boundary is where a run of plausible frame headers begins: the
+ * probe wants this many whole frames before it calls a stream HTTP/2, the hunt for a
+ * boundary in a stream already known to be HTTP/2 (its other direction) two, or one that
+ * ends exactly where the bytes end. */
+#define PROBE_RUN 3
+#define HUNT_RUN 2
+#define H2_MAX_FRAME_LIMIT 16777215u  /* 2^24 - 1: what MAX_FRAME_SIZE may be raised to */
 
 /* What a header block being decoded said so far. */
 struct block {
@@ -46,6 +55,7 @@ struct block {
     bool regular_seen, problem_reported;
     bool end_stream;              /* the HEADERS frame ended its sender's half of the stream */
     bool ws;                      /* its stream carries a WebSocket (RFC 8441) */
+    bool undecoded;               /* mid-connection, HPACK could not decode it */
     struct h2_fieldlist fields;   /* kept whole for an extended CONNECT and its response */
 };
 
@@ -54,6 +64,8 @@ struct h2_dir {
     int event;                    /* the ladder event of the current frame, -1 if none */
     uint32_t skip;                /* payload bytes of a skipped frame still to come */
     bool first_frame_done;
+    bool block_seen;              /* a header block started here (mid-connection: a
+                                   * CONTINUATION before one may end a block begun earlier) */
     uint32_t max_frame_size;      /* what the receiving peer allows */
     nghttp2_hd_inflater *hpack;
     bool hpack_broken;
@@ -75,6 +87,9 @@ struct http2 {
     char *upgrade_host;           /* ... its Host */
     bool upgrade_proxied;         /* ... came through a proxy (Via, Forwarded, X-Forwarded-*) */
     bool connect_enabled, connect_ever;  /* SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3) */
+    bool connect_said;            /* ... seen at all (mid-connection it may predate us) */
+    bool midstream;               /* picked up without the preface: settings, HPACK tables and
+                                   * the streams opened before are unknown */
     struct h2_ws_set ws;          /* streams carrying WebSockets */
 };
 
@@ -90,6 +105,69 @@ static struct h2_info *info(struct dissect *dx)
 static enum h2_frame_kind kind_of(uint8_t type)
 {
     return type <= 9 ? (enum h2_frame_kind)type : H2F_UNKNOWN;
+}
+
+/* ---- frame boundaries by shape (mid-connection) ---- */
+
+/* Could these 9 bytes be a frame header a peer sent? Only the types RFC 9113 §6 defines, only
+ * the flags each defines (§6.1-§6.10), the reserved bit clear (§4.1), the stream-0 rules and
+ * the fixed lengths of each type, and no more than the default MAX_FRAME_SIZE (§4.2): larger
+ * frames need a setting we did not see. after_open_block: the frame before left a header
+ * block open (only a CONTINUATION may follow, §6.10), -1 if unknown. */
+static bool frame_header_plausible(const uint8_t *p, int after_open_block)
+{
+    static const uint8_t flags_allowed[10] = { 0x09, 0x2d, 0, 0, 0x01, 0x0c, 0x01, 0, 0, 0x04 };
+    uint32_t len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+    uint8_t type = p[3], flags = p[4];
+    uint32_t stream = (uint32_t)p[5] << 24 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 8 | p[8];
+    if (type > 9 || (flags & ~flags_allowed[type]) || (stream & 0x80000000u) ||
+        len > DEFAULT_MAX_FRAME)
+        return false;
+    if (after_open_block >= 0 && (after_open_block == 1) != (type == H2F_CONTINUATION))
+        return false;
+    bool on_zero = type == H2F_SETTINGS || type == H2F_PING || type == H2F_GOAWAY;
+    if (type != H2F_WINDOW_UPDATE && on_zero != (stream == 0))
+        return false;
+    if ((flags & FLAG_PADDED) && len < 1)
+        return false;
+    switch (type) {
+    case H2F_PRIORITY:      return len == 5;
+    case H2F_RST_STREAM:    return len == 4;
+    case H2F_SETTINGS:      return (flags & FLAG_ACK) ? len == 0 : len % 6 == 0;
+    case H2F_PUSH_PROMISE:  return len >= 4;
+    case H2F_PING:          return len == 8;
+    case H2F_GOAWAY:        return len >= 8;
+    case H2F_WINDOW_UPDATE: return len == 4;
+    default:                return true;
+    }
+}
+
+enum run_end { RUN_BAD, RUN_SHORT, RUN_EXACT };
+
+/* Walks plausible frames from p: *whole counts those entirely within the n bytes. RUN_BAD: an
+ * implausible header came first; RUN_SHORT: the bytes end inside a frame; RUN_EXACT: they end
+ * where a frame ends. */
+static enum run_end frame_run(const uint8_t *p, size_t n, size_t *whole)
+{
+    size_t off = 0;
+    int open_block = -1;
+    *whole = 0;
+    while (off < n) {
+        if (n - off < FRAME_HEADER_LEN)
+            return RUN_SHORT;
+        if (!frame_header_plausible(p + off, open_block))
+            return RUN_BAD;
+        uint8_t type = p[off + 3], flags = p[off + 4];
+        bool block = type == H2F_HEADERS || type == H2F_PUSH_PROMISE ||
+                     type == H2F_CONTINUATION;
+        open_block = block && !(flags & FLAG_END_HEADERS);
+        size_t len = (size_t)p[off] << 16 | (size_t)p[off + 1] << 8 | p[off + 2];
+        if (n - off - FRAME_HEADER_LEN < len)
+            return RUN_SHORT;
+        off += FRAME_HEADER_LEN + len;
+        ++*whole;
+    }
+    return RUN_EXACT;
 }
 
 /* ---- requests ---- */
@@ -236,6 +314,14 @@ static void block_done(struct http2 *h, struct dissect *dx, enum dir dir, ts_us_
 {
     struct block *b = &h->d[dir].block;
     struct h2_info *h2 = info(dx);
+    if (h->midstream && (b->undecoded || !b->method)) {
+        /* its fields are lost with the HPACK table we never saw, or it continues a stream
+         * opened before the capture (trailers): nothing to check, no request to record */
+        block_reset(b);
+        return;
+    }
+    if (h->midstream && b->new_stream && h2)
+        h2->streams++;
     if (b->type == H2F_PUSH_PROMISE || (dir == DIR_C2S && b->new_stream)) {
         bool connect = b->method && strcmp(b->method, "CONNECT") == 0;
         if (!b->method || (!connect && (!b->scheme || !b->path)))
@@ -245,7 +331,9 @@ static void block_done(struct http2 *h, struct dissect *dx, enum dir dir, ts_us_
             check_smuggling(h, dx, b, ts);
         /* RFC 8441 §4: an extended CONNECT; "websocket" opens a WebSocket on the stream */
         if (dir == DIR_C2S && connect && b->protocol && strcmp(b->protocol, "websocket") == 0) {
-            h2ws_request(&h->ws, dx, b->stream, &b->fields, h->connect_enabled, ts);
+            /* mid-connection, the server may have enabled it before the capture began */
+            bool enabled = h->connect_enabled || (h->midstream && !h->connect_said);
+            h2ws_request(&h->ws, dx, b->stream, &b->fields, enabled, ts);
         }
         request_add(h2, b->stream, b->method, b->path, b->authority, b->protocol);
         b->method = b->path = b->authority = b->protocol = NULL;
@@ -263,17 +351,42 @@ static void block_done(struct http2 *h, struct dissect *dx, enum dir dir, ts_us_
     block_reset(b);
 }
 
+/* A new inflater for a direction picked up mid-connection (or after a block it could not
+ * decode): the encoder's table size is unknown, so ours allows what we allow at most. */
+static void hpack_restart(struct h2_dir *d)
+{
+    if (d->hpack)
+        nghttp2_hd_inflate_del(d->hpack);
+    if (nghttp2_hd_inflate_new(&d->hpack) != 0)
+        d->hpack = NULL;
+    else
+        nghttp2_hd_inflate_change_table_size(d->hpack, HPACK_TABLE_CAP);
+    d->hpack_capped = true;
+}
+
 /* Feeds one header block fragment to the direction's HPACK inflater. */
 static void hpack_feed(struct http2 *h, struct dissect *dx, enum dir dir, const uint8_t *p,
                        size_t n, bool final, ts_us_t ts)
 {
     struct h2_dir *d = &h->d[dir];
-    if (d->hpack_broken || !d->hpack)
+    if (d->hpack_broken || !d->hpack || d->block.undecoded)
         return;
     for (;;) {
         nghttp2_nv nv;
         int flags = 0;
         ssize_t rv = nghttp2_hd_inflate_hd2(d->hpack, &nv, &flags, p, n, final);
+        if (rv < 0 && h->midstream) {
+            /* the table began before the capture: a reference into its unseen part is
+             * expected, not the encoder's fault. A fresh inflater holds only entries seen
+             * from now on, which index as the encoder's newest ones do (RFC 7541 §2.3.3), so
+             * later blocks decode right or fail, never wrongly. */
+            hpack_restart(d);
+            d->block.undecoded = true;
+            struct h2_info *h2 = info(dx);
+            if (h2)
+                h2->undecoded_blocks[dir]++;
+            return;
+        }
         if (rv < 0) {
             /* past our cap the encoder may be right and we too small: no finding then */
             if (!d->hpack_capped)
@@ -343,11 +456,13 @@ static bool headers_stream(struct http2 *h, struct dissect *dx, enum dir dir,
             client->highest_stream = f->stream;
             h->d[dir].block.new_stream = true;
             struct h2_info *h2 = info(dx);
-            if (h2)
+            if (h2 && !h->midstream) /* mid-connection: counted once it is a request */
                 h2->streams++;
         }
         return true;
     }
+    if (h->midstream)
+        return true; /* the streams opened before the capture are unknown */
     bool known = (f->stream & 1) ? f->stream <= client->highest_stream
                                  : f->stream <= h->d[DIR_S2C].highest_stream;
     if (!known)
@@ -362,6 +477,7 @@ static void start_block(struct http2 *h, enum dir dir, uint8_t type, uint32_t st
     b->active = true;
     b->type = type;
     b->stream = stream;
+    h->d[dir].block_seen = true;
 }
 
 static void frame_headers(struct http2 *h, struct dissect *dx, enum dir dir,
@@ -394,14 +510,15 @@ static void frame_push_promise(struct http2 *h, struct dissect *dx, enum dir dir
         invalid(dx, dir, ts, f, "a client must not send PUSH_PROMISE (RFC 9113 §8.4)");
         return;
     }
-    if (!h->client_push_enabled)
+    if (!h->client_push_enabled) /* mid-connection: only once its SETTINGS said so */
         invalid(dx, dir, ts, f, "push promised although the client disabled it");
     if (!unpad(f, &c, 0) || c.n < 4) {
         invalid(dx, dir, ts, f, "padding or promised stream id missing");
         return;
     }
     uint32_t promised = cursor_be32(&c) & 0x7FFFFFFFu;
-    if ((promised & 1) || promised <= h->d[DIR_S2C].highest_stream)
+    bool known = !h->midstream || h->d[DIR_S2C].highest_stream; /* the last one promised */
+    if ((promised & 1) || (known && promised <= h->d[DIR_S2C].highest_stream))
         invalid(dx, dir, ts, f, "promised stream ids must be even and increasing");
     else
         h->d[DIR_S2C].highest_stream = promised;
@@ -420,6 +537,7 @@ static void connect_setting(struct http2 *h, struct dissect *dx, uint32_t v, ts_
                 "SETTINGS_ENABLE_CONNECT_PROTOCOL = 0 after 1");
     h->connect_enabled = v == 1;
     h->connect_ever |= v == 1;
+    h->connect_said = true;
 }
 
 static void frame_settings(struct http2 *h, struct dissect *dx, enum dir dir,
@@ -515,6 +633,8 @@ static void frame_whole(struct http2 *h, struct dissect *dx, enum dir dir,
         frame_push_promise(h, dx, dir, f, ts);
         break;
     case H2F_CONTINUATION:
+        if (h->midstream && !d->block_seen)
+            break; /* the end of a block that began before the capture */
         if (!d->block.active || d->block.stream != f->stream) {
             invalid(dx, dir, ts, f, d->block.active ? "CONTINUATION of another stream's block"
                                                     : "CONTINUATION with no header block open");
@@ -636,11 +756,72 @@ static void data_payload(struct http2 *h, struct h2_dir *d, enum dir dir, const 
         h2ws_data(w, dir, p, k < data_left ? k : data_left, ts);
 }
 
+/* A connection taken for mid-connection turns out to begin with the client's preface (the
+ * capture missed only the TCP handshake): it is prior knowledge after all. */
+static void midstream_cancel(struct http2 *h, struct dissect *dx, ts_us_t ts)
+{
+    h->midstream = false;
+    for (int i = 0; i < 2; i++) {
+        struct h2_dir *d = &h->d[i];
+        d->max_frame_size = DEFAULT_MAX_FRAME;
+        d->first_frame_done = d->state == H2S_FRAME || d->state == H2S_SKIP;
+        hpack_restart(d);
+        nghttp2_hd_inflate_change_table_size(d->hpack, 4096); /* RFC 7541 §6.5.2 default */
+        d->hpack_capped = false;
+    }
+    struct session *s = dissect_session(dx);
+    struct h2_info *h2 = info(dx);
+    if (!s || !h2 || s->outcome != OUTCOME_MIDSTREAM)
+        return;
+    h2->midstream = false;
+    s->outcome = OUTCOME_PRIOR_KNOWLEDGE;
+    session_finding(s, F_H2_PRIOR_KNOWLEDGE, DIR_C2S, ts,
+                    "HTTP/2 started with the connection preface, no upgrade");
+}
+
+/* Mid-connection: the bytes up to the first frame boundary (frame_run) are skipped. Returns
+ * the bytes skipped, 0 with d->state still H2S_HUNT to wait for more, 0 with the state moved
+ * on when a frame begins at p. */
+static size_t hunt(struct http2 *h, struct dissect *dx, enum dir dir, const uint8_t *p,
+                   size_t n, ts_us_t ts)
+{
+    struct h2_dir *d = &h->d[dir];
+    size_t k = n < PREFACE_LEN ? n : PREFACE_LEN;
+    if (dir == DIR_C2S && memcmp(p, preface, k) == 0) {
+        if (k < PREFACE_LEN)
+            return 0;
+        midstream_cancel(h, dx, ts);
+        d->state = H2S_PREFACE;
+        return 0;
+    }
+    size_t off = 0;
+    for (; off < n; off++) {
+        size_t whole;
+        enum run_end e = frame_run(p + off, n - off, &whole);
+        if (e == RUN_BAD)
+            continue;
+        if ((e == RUN_EXACT && whole >= 1) || whole >= HUNT_RUN) {
+            d->state = H2S_FRAME;
+            break;
+        }
+        break; /* plausible so far: wait for more bytes here */
+    }
+    struct h2_info *h2 = info(dx);
+    if (h2)
+        h2->resync_bytes[dir] += off;
+    return off;
+}
+
 static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t *p,
                    size_t n, ts_us_t ts)
 {
     struct http2 *h = state;
     struct h2_dir *d = &h->d[dir];
+    if (d->state == H2S_HUNT) {
+        size_t k = hunt(h, dx, dir, p, n, ts);
+        if (k || d->state == H2S_HUNT)
+            return k;
+    }
     switch (d->state) {
     case H2S_PREFACE: {
         size_t k = n < PREFACE_LEN ? n : PREFACE_LEN;
@@ -708,6 +889,7 @@ static size_t step(void *state, struct dissect *dx, enum dir dir, const uint8_t 
         }
         return k;
     }
+    case H2S_HUNT:
     case H2S_LOST:
         return n;
     }
@@ -742,9 +924,40 @@ static void h2_gap(void *state, struct dissect *dx, enum dir dir, uint64_t len, 
     }
     if (w)
         h2ws_gap(w, dir, len, ts);
+    if (h->midstream) {
+        /* framing is found again by shape, as at the pick-up; HPACK starts afresh */
+        d->state = H2S_HUNT;
+        d->data_stream = 0;
+        block_reset(&d->block);
+        d->block_seen = false;
+        hpack_restart(d);
+        return;
+    }
     /* a lost header block desynchronises HPACK for good; framing is lost too */
     d->state = H2S_LOST;
     d->hpack_broken = true;
+}
+
+/* No preface was seen: the capture (or the layer) began inside the connection. Settings,
+ * HPACK tables and the streams opened before are unknown; each direction looks for a frame
+ * boundary. */
+static void midstream_begin(struct http2 *h, struct session *s, bool in_tls)
+{
+    h->midstream = true;
+    for (int i = 0; i < 2; i++) {
+        struct h2_dir *d = &h->d[i];
+        d->state = H2S_HUNT;
+        d->first_frame_done = true;  /* the first frames went by before the capture */
+        d->max_frame_size = H2_MAX_FRAME_LIMIT;
+        hpack_restart(d);
+    }
+    if (!s)
+        return;
+    s->outcome = OUTCOME_MIDSTREAM;
+    s->transition = in_tls ? TRANSITION_H2 : TRANSITION_H2C;
+    struct h2_info *h2 = h2_info_of(s);
+    if (h2)
+        h2->midstream = true;
 }
 
 static void *h2_create(struct dissect *dx)
@@ -783,7 +996,9 @@ static void *h2_create(struct dissect *dx)
     } else if (!s || s->transition != TRANSITION_H2C) {
         ts_us_t ts = dissect_flow(dx)->last_ts;
         s = dissect_session_begin(dx, ts);
-        if (s && dissect_carrier(dx) == PROTO_TLS) {
+        if (dissect_midstream(dx, DIR_C2S) || dissect_midstream(dx, DIR_S2C))
+            midstream_begin(h, s, dissect_carrier(dx) == PROTO_TLS);
+        else if (s && dissect_carrier(dx) == PROTO_TLS) {
             /* inside TLS, HTTP/2 is what ALPN chose (RFC 9113 §3.2): no upgrade expected */
             s->outcome = OUTCOME_ALPN;
             s->transition = TRANSITION_H2;
@@ -827,12 +1042,16 @@ static void h2_destroy(void *state)
     free(h);
 }
 
+/* The client's connection preface; picked up mid-connection, a run of frames (frame_run). */
 static enum probe_result h2_probe(const uint8_t *p, size_t n, bool midstream, enum dir *sender)
 {
-    (void)midstream;
     size_t k = n < PREFACE_LEN ? n : PREFACE_LEN;
-    if (memcmp(p, preface, k) != 0)
-        return PROBE_NO;
+    if (memcmp(p, preface, k) != 0) {
+        size_t whole;
+        if (!midstream || frame_run(p, n, &whole) == RUN_BAD)
+            return PROBE_NO;
+        return whole >= PROBE_RUN ? PROBE_YES : PROBE_MORE;
+    }
     if (k < PREFACE_LEN)
         return PROBE_MORE;
     *sender = DIR_C2S;
