@@ -81,6 +81,10 @@ struct dissector {
     void (*gap)(void *state, struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts);
     void (*fin)(void *state, struct dissect *dx, enum dir dir, ts_us_t ts);
     void (*close)(void *state, struct dissect *dx, ts_us_t ts);
+    /* Optional: the snap length cut dir's stream while p[0..n) waited for the rest of a unit
+     * (a head): make what can be made of the part that was captured. A gap follows. */
+    void (*cut)(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
+                ts_us_t ts);
 
     /* Its probe guesses from shapes (a run of WebSocket frames): it runs after the exact
      * signatures of the others. */

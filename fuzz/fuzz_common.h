@@ -9,6 +9,7 @@
  *   h bit 0     direction: 0 client to server, 1 server to client
  *   h bits 1-2  0: data; 1: a gap of len bytes (no data follows); 2: FIN of that direction;
  *               3: data delivered in pieces of ((h >> 3) & 31) + 1 bytes
+ *   h bit 3     with a gap: the hole is a snaplen cut (the dissectors' cut() runs)
  * A chunk shorter than announced carries what is left. Time advances 1 ms per chunk. */
 #ifndef UPSCOPE_FUZZ_COMMON_H
 #define UPSCOPE_FUZZ_COMMON_H
@@ -77,6 +78,7 @@ static inline void fuzz_conn_init(struct fuzz_conn *c, bool midstream, bool even
 {
     memset(c, 0, sizeof *c);
     dispatch_init(&c->ctx, 64 * 1024, 1024, c);
+    c->ctx.head_limit = 16 * 1024; /* below the buffer: heads past it are reachable */
     c->ctx.on_session = fuzz_on_session;
     c->ctx.next_session_id = fuzz_next_id;
     c->ctx.record_events = events;
@@ -108,8 +110,8 @@ static inline void fuzz_conn_script(struct fuzz_conn *c, const uint8_t *p, size_
         int side = flow_side_of_dir(&c->flow, dir);
         int kind = (h >> 1) & 3;
         c->ts += 1000;
-        if (kind == 1) {
-            dispatch_gap(&c->dx, side, len, c->ts);
+        if (kind == 1) { /* bit 3: the hole is a snaplen cut (dissectors' cut() runs) */
+            dispatch_gap(&c->dx, side, len, c->ts, (h >> 3) & 1);
             continue;
         }
         if (kind == 2) {

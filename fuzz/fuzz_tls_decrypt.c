@@ -319,7 +319,7 @@ static void run_script(struct harness *h, const uint8_t *p, size_t n)
         int kind = (head >> 1) & 3;
         if (kind == 2) {
             h->c.ts += 1000;
-            dispatch_gap(&h->c.dx, flow_side_of_dir(&h->c.flow, dir), len, h->c.ts);
+            dispatch_gap(&h->c.dx, flow_side_of_dir(&h->c.flow, dir), len, h->c.ts, false);
             continue;
         }
         if (kind == 3) {

@@ -375,6 +375,28 @@ static void layer_gap(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts
     run_kicks(dx, ts);
 }
 
+/* The snap length cut len bytes off dir's stream: the open session is marked truncated, and
+ * the bytes waiting for the rest of a unit go to the dissector's cut() to make what it can of
+ * them (a head whose complete lines are there); a session it begins is marked too. */
+static void layer_cut(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)
+{
+    if (dx->session)
+        session_truncated(dx->session, dir, len);
+    struct dissect_side *s = &dx->side[dir];
+    const struct dissector *d = dissector_get(s->proto);
+    if (!s->len || !d || !d->cut)
+        return;
+    dx->cutting = true;
+    dx->cut_pending[dir] = len;
+    int outer = dx->delivering;
+    dx->delivering = dir;
+    d->cut(dx->state[s->proto], dx, dir, s->buf, s->len, ts);
+    dx->delivering = outer;
+    dx->cutting = false;
+    dx->cut_pending[dir] = 0;
+    buf_drop(s);
+}
+
 static void layer_fin(struct dissect *dx, enum dir dir, ts_us_t ts)
 {
     if (dx->closed)
@@ -394,9 +416,12 @@ void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_
     layer_data(dx, flow_dir_of_side(dx->flow, side), p, n, ts);
 }
 
-void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts)
+void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts, bool cut)
 {
-    layer_gap(dx, flow_dir_of_side(dx->flow, side), len, ts);
+    enum dir dir = flow_dir_of_side(dx->flow, side);
+    if (cut && !dx->closed)
+        layer_cut(dx, dir, len, ts);
+    layer_gap(dx, dir, len, ts);
 }
 
 void dispatch_fin(struct dissect *dx, int side, ts_us_t ts)
@@ -523,6 +548,9 @@ struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
         for (struct dissect *l = dx; l; l = l->parent)
             l->sessions++;
         note_carriers(dx, dx->session);
+        for (int d = 0; dx->cutting && d < 2; d++) /* begun from a head the snap length cut */
+            if (dx->cut_pending[d])
+                session_truncated(dx->session, d, dx->cut_pending[d]);
         if (dx->ctx->record_events)
             session_events_enable(dx->session);
         for (struct dissect *l = dx; l->parent; l = l->parent) { /* outermost last: fine, the

@@ -75,6 +75,8 @@ struct dissect {
     int delivering;                   /* direction inside data(), or -1 */
     bool closed;
     bool incomplete;                  /* the connection had not ended when it was closed */
+    bool cutting;                     /* a snaplen cut is being handed to a dissector */
+    uint64_t cut_pending[2];          /* ... its bytes, for the session it may begin */
     bool report_wanted;               /* a dissector asks that the connection be reported
                                        * even if no session began (bottom layer) */
 };
@@ -90,7 +92,8 @@ void dispatch_conn_release(struct dissect *dx);
 
 /* Reassembly events for the key endpoint `side` of dx->flow (the bottom layer). */
 void dispatch_data(struct dissect *dx, int side, const uint8_t *p, size_t n, ts_us_t ts);
-void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts);
+/* cut: the hole is bytes the snap length cut off, not a loss (see dissector.cut) */
+void dispatch_gap(struct dissect *dx, int side, uint64_t len, ts_us_t ts, bool cut);
 void dispatch_fin(struct dissect *dx, int side, ts_us_t ts);
 
 /* The connection is over: every dissector finishes, then the open session ends. incomplete:

@@ -257,7 +257,10 @@ static void deliver_gap(struct reasm_ctx *ctx, struct reasm_dir *d, void *user, 
     d->last_gap_start = d->next_seq;
     d->last_gap_end = d->next_seq + n;
     d->next_seq += n;
-    d->gaps++;
+    if (d->cutting)
+        d->cut_bytes += n;  /* not a hole in the stream: the capture kept only a prefix */
+    else
+        d->gaps++;
     if (d->hist)
         d->hist->len = 0; /* the bytes before a hole no longer end at next_seq */
     ctx->stats.gaps++;
@@ -385,8 +388,11 @@ static void drain(struct reasm_ctx *ctx, struct reasm_dir *d, void *user, int di
         d->ooo = tree_pop_min(d->ooo, &s);
         uint32_t skip = d->next_seq - s->seq; /* 0 unless a gap jumped over part of it */
         if (skip < s->len) {
-            if (s->missing)
+            if (s->missing) {
+                d->cutting = true;  /* queued missing bytes are the snap length's */
                 deliver_gap(ctx, d, user, dir, s->len - skip, s->ts);
+                d->cutting = false;
+            }
             else
                 deliver_data(ctx, d, user, dir, s->data + skip, s->len - skip, s->ts);
         }
@@ -537,7 +543,9 @@ void reasm_push(struct reasm_ctx *ctx, struct reasm_dir *d, void *user, int dir,
         discredit_fin(ctx, d);
     if (seq == n && !d->ooo) { /* the common case: in order, nothing waiting, no copy */
         deliver_data(ctx, d, user, dir, data, caplen, ts);
+        d->cutting = true;
         deliver_gap(ctx, d, user, dir, len - caplen, ts);
+        d->cutting = false;
         if (d->hole_held && SEQ_GEQ(d->next_seq, d->hole_upto))
             hole_done(ctx, d, true);
         check_fin(ctx, d, user, dir, ts);

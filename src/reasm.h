@@ -100,7 +100,9 @@ struct reasm_dir {
     struct reasm_seg *ooo;      /* out-of-order segments: a tree, non-overlapping */
     struct reasm_hist *hist;    /* last delivered bytes, allocated on first delivery */
     uint64_t delivered;         /* bytes delivered so far */
-    uint32_t gaps;              /* gap events in this direction */
+    uint32_t gaps;              /* gap events in this direction (snaplen cuts aside) */
+    uint64_t cut_bytes;         /* bytes the snap length cut off (known, never captured) */
+    bool cutting;               /* the gap being delivered is a snaplen cut */
     uint32_t conflicts;
     uint32_t late;              /* late segments in this direction */
 };

@@ -174,6 +174,12 @@ static json_t *session_json(const struct session *s)
     json_object_set_new(o, "ndpi", ndpi_json(&s->ndpi));
     json_object_set_new(o, "findings", findings_json(s));
     json_object_set_new(o, "findings_dropped", json_integer(s->findings_dropped));
+    json_object_set_new(o, "truncated", s->truncated[0] || s->truncated[1]
+                        ? json_pack("{s:{s:I, s:I}, s:i}", "missing_bytes",
+                                    "client", (json_int_t)s->truncated[DIR_C2S],
+                                    "server", (json_int_t)s->truncated[DIR_S2C],
+                                    "findings_withheld", (int)s->findings_withheld)
+                        : json_null());
     json_object_set_new(o, "stats", stats_json(s));
     json_object_set_new(o, "lifecycle", lifecycle_json(s));
     /* where to look in Wireshark: tcp.stream counts connections from 0 as upscope's flows do */

@@ -235,6 +235,10 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
 {
     if (!s)
         return;
+    if (s->truncated[0] || s->truncated[1]) {
+        s->findings_withheld++;
+        return;
+    }
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -270,6 +274,12 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
     f->frame = s->frame_now;
     f->message = strdup(msg);
     s->severity_count[finding_info(id)->severity]++;
+}
+
+void session_truncated(struct session *s, int dir, uint64_t n)
+{
+    if (s && (dir == 0 || dir == 1))
+        s->truncated[dir] += n;
 }
 
 bool session_has_finding(const struct session *s, enum finding_id id)

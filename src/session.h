@@ -174,6 +174,8 @@ struct session {
     int64_t spool_first, spool_end;
     struct session_finding findings[SESSION_MAX_FINDINGS];
     uint32_t nfindings, findings_dropped;
+    uint64_t truncated[2];             /* bytes the snap length cut off, by direction */
+    uint32_t findings_withheld;        /* not raised: they could rest on those bytes */
     uint32_t severity_count[SEV_COUNT];
     struct session_stats stats;
     struct session_tcp tcp;            /* the connection's life when the session ended */
@@ -220,6 +222,10 @@ void session_finding(struct session *s, enum finding_id id, int dir, ts_us_t ts,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* True if the session has a finding with this id (any direction). */
+/* The snap length cut n bytes off dir's stream: from now on the session's findings are
+ * withheld (counted), since any may rest on bytes that were never captured. */
+void session_truncated(struct session *s, int dir, uint64_t n);
+
 bool session_has_finding(const struct session *s, enum finding_id id);
 
 /* Was the new protocol spoken (so its frames can be counted and judged)? */

@@ -41,7 +41,7 @@ static void on_stream_gap(void *user, int side, uint64_t len, ts_us_t ts)
 {
     struct flow *f = user;
     if (f->conn)
-        dispatch_gap(&f->conn->dx, side, len, ts);
+        dispatch_gap(&f->conn->dx, side, len, ts, f->stream[side].cutting);
 }
 
 static void on_stream_fin(void *user, int side, ts_us_t ts)

@@ -354,9 +354,13 @@ START_TEST(malformed_and_oversized)
     memcpy(whole, "GET / HTTP/1.1\r\nUpgrade: websocket\r\nX: ", 39);
     memcpy(whole + sizeof whole - 4, "\r\n\r\n", 4);
     harness_send(&h, DIR_C2S, whole, sizeof whole);
-    ck_assert_int_eq(h.nsessions, 0); /* never parsed, so no session */
-    harness_close(&h);
-    ck_assert_uint_eq(h.ctx.stats.sessions, 0);
+    s = harness_close(&h);
+    /* never parsed, so no upgrade session; the finding is kept in one of the connection's */
+    ck_assert_uint_eq(h.ctx.stats.sessions, 1);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->transition, TRANSITION_NONE);
+    ck_assert_int_eq(s->outcome, OUTCOME_NONE);
+    ck_assert_finding(s, HTTP_HEADER_TOO_LARGE);
     harness_free(&h);
 
     harness_init(&h, false);

@@ -41,6 +41,7 @@ static inline void harness_init(struct harness *h, bool midstream)
 {
     memset(h, 0, sizeof *h);
     dispatch_init(&h->ctx, 64 * 1024, 1024, h);
+    h->ctx.head_limit = 16 * 1024; /* below the buffer: the over-limit paths, cheaply */
     h->ctx.on_session = harness_on_session;
     h->ctx.next_session_id = harness_next_id;
     h->flow.key.family = 4;
@@ -73,7 +74,7 @@ static inline void harness_trickle(struct harness *h, enum dir dir, const char *
 
 static inline void harness_gap(struct harness *h, enum dir dir, uint64_t len)
 {
-    dispatch_gap(&h->dx, flow_side_of_dir(&h->flow, dir), len, ++h->ts);
+    dispatch_gap(&h->dx, flow_side_of_dir(&h->flow, dir), len, ++h->ts, false);
 }
 
 /* Ends the connection; returns the last session (NULL if none). */

@@ -709,6 +709,35 @@ static void http1_fin(void *state, struct dissect *dx, enum dir dir, ts_us_t ts)
                         pending);
 }
 
+/* The snap length cut a head short (tcpdump -s 160): its complete lines, the start line
+ * first, are a head as far as they go — often the request line, Upgrade and Connection, or
+ * the status line — and go the usual way (the session is marked truncated and raises no
+ * finding from here on: what is missing might be anywhere). */
+static void http1_cut(void *state, struct dissect *dx, enum dir dir, const uint8_t *p, size_t n,
+                      ts_us_t ts)
+{
+    struct http1 *h = state;
+    struct h1_side *sd = &h->side[dir];
+    if (sd->state != H1_HEAD)
+        return;
+    size_t skip = http_skip_empty(p, n), end = n;
+    while (end > skip && p[end - 1] != '\n')
+        end--;
+    if (end <= skip)
+        return; /* not even the start line */
+    uint8_t *head = malloc(end - skip + 2);
+    if (!head)
+        return;
+    memcpy(head, p + skip, end - skip);
+    memcpy(head + end - skip, "\r\n", 2); /* the empty line that was cut off */
+    sd->scanned = 0;
+    if (dir == DIR_C2S)
+        on_request(h, dx, head, end - skip + 2, ts);
+    else
+        on_response(h, dx, head, end - skip + 2, ts);
+    free(head);
+}
+
 static void *http1_create(struct dissect *dx)
 {
     (void)dx;
@@ -770,6 +799,7 @@ const struct dissector http1_dissector = {
     .data = http1_data,
     .gap = http1_gap,
     .fin = http1_fin,
+    .cut = http1_cut,
     .checks = http1_checks,
     .transition = TRANSITION_NONE,
 };

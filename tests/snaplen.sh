@@ -1,0 +1,34 @@
+#!/bin/bash
+# Snaplen-cut captures (tcpdump -s 160, captures/snaplen/): the session is reported as far as
+# the captured bytes go, marked truncated with the bytes missing each way, and raises no
+# finding that could rest on what was cut. tshark is the oracle for the frames of the request
+# and the 101 and for the bytes cut (frame.len - frame.cap_len); captures/README.md for what
+# the session did (ws-basic's: a text and a binary message echoed, ping/pong, close 1000).
+. "$(dirname "$0")/lib.sh"
+pcap="$CAPTURES/snaplen/ws-snap160.pcap"
+"$UPSCOPE" -q -j "$TMP/r.ndjson" -r "$pcap"
+check_eq "-s 160: one session, a WebSocket switched" "websocket switched" \
+    "$(jq -r '"\(.transition) \(.outcome)"' "$TMP/r.ndjson")"
+info() { tshark -r "$pcap" -T fields -e frame.number -e _ws.col.Info 2>/dev/null; }
+check_eq "the request's and the 101's frames are those tshark shows cut" \
+    "$(info | grep -F 'GET /chat HTTP/1.1 [Packet size limited' | cut -f1) $(info |
+       grep -F '101 Switching Protocols [Packet size limited' | cut -f1)" \
+    "$(jq -r '"\(.request.frame) \(.response.frame)"' "$TMP/r.ndjson")"
+check_eq "the request's lines that were captured: Host, Upgrade, Connection (the key was cut)" \
+    "Host Upgrade Connection" "$(jq -r '[.request.headers[][0]] | join(" ")' "$TMP/r.ndjson")"
+port=$(jq -r .client.port "$TMP/r.ndjson")
+check_eq "missing bytes per direction: tshark's frame.len - frame.cap_len, summed" \
+    "$(tshark -r "$pcap" -T fields -e tcp.srcport -e frame.len -e frame.cap_len 2>/dev/null |
+       awk -v c="$port" '{ m[$1 == c ? "client" : "server"] += $2 - $3 }
+                         END { printf "%d %d", m["client"], m["server"] }')" \
+    "$(jq -r '"\(.truncated.missing_bytes.client) \(.truncated.missing_bytes.server)"' "$TMP/r.ndjson")"
+check_eq "no finding (the missing key, Accept and frame payloads are not the peers' fault)" 0 \
+    "$(jq '.findings | length' "$TMP/r.ndjson")"
+check "... those withheld are counted" test "$(jq .truncated.findings_withheld "$TMP/r.ndjson")" -gt 0
+check_eq "the frames' headers were captured: the session's frames (captures/README: ws-basic's)" \
+    "text 1 binary 1 close 1 ping 1|text 1 binary 1 close 1 pong 1" \
+    "$(jq -r '[.websocket.frames.client, .websocket.frames.server] | map(to_entries |
+              map(select(.value > 0) | "\(.key) \(.value)") | join(" ")) | join("|")' "$TMP/r.ndjson")"
+check_eq "a capture that is not cut has \"truncated\": null" null \
+    "$("$UPSCOPE" -q -j - -r "$CAPTURES/ws-basic.pcap" | jq -c .truncated)"
+done_testing
