@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "checklist.h"
+#include "classify.h"
 #include "detail_out.h"
 #include "lifecycle.h"
 #include "dissector.h"
@@ -91,6 +92,11 @@ static void add_checklist(struct ui *ui, struct doc *d, const struct session *s,
     checklist_walk(s, add_row, &k);
 }
 
+static void add_risk(void *doc, const char *name)
+{
+    doc_add(doc, PAIR_WARNING, "  nDPI risk: %s", name);
+}
+
 static void add_negotiated(struct ui *ui, struct doc *d, const struct session *s,
                            struct detail_out *o)
 {
@@ -106,8 +112,8 @@ static void add_negotiated(struct ui *ui, struct doc *d, const struct session *s
         char proto[80], cat[64];
         ui_wire(ui, proto, sizeof proto, s->ndpi.protocol);
         ui_wire(ui, cat, sizeof cat, s->ndpi.category);
-        doc_add(d, PAIR_NONE, "  nDPI: %s (%s)%s", proto, cat,
-                s->ndpi.risk ? ", with risks (see the report)" : "");
+        doc_add(d, PAIR_NONE, "  nDPI: %s (%s)", proto, cat);
+        classify_risk_names(s->ndpi.risk, add_risk, d); /* nDPI's own names, not wire text */
     }
 }
 
