@@ -354,6 +354,20 @@ static void run(struct app *a)
     pthread_join(a->capture_thread, NULL);
 }
 
+/* Without the summary (-q, -j -, the UI) nothing else says why the status is 3: one line. */
+static void explain_fail_on(const struct app *a)
+{
+    if (a->output.text)
+        return; /* the tally on standard output counts the findings */
+    enum severity sev = (enum severity)a->opt->fail_on;
+    uint64_t n = 0;
+    for (int s = sev; s < SEV_COUNT; s++)
+        n += a->output.findings[s];
+    fprintf(stderr, "upscope: exit status %d (--fail-on %s): %llu finding(s) of severity %s%s\n",
+            EXIT_FINDINGS, severity_name(sev), (unsigned long long)n, severity_name(sev),
+            sev == SEV_ERROR ? "" : " or worse");
+}
+
 int app_run(struct app *a, const struct options *o)
 {
     memset(a, 0, sizeof *a);
@@ -391,8 +405,10 @@ int app_run(struct app *a, const struct options *o)
         store_destroy(&a->store);
     if (!output_close(&a->output, started, started ? &run : NULL) && a->status == EXIT_OK)
         a->status = EXIT_FATAL;
-    if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on)
+    if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on) {
         a->status = EXIT_FINDINGS;
+        explain_fail_on(a);
+    }
     return a->status;
 }
 

@@ -85,4 +85,35 @@ n=$(wc -l <"$TMP/int.ndjson")
 check "SIGINT while reading a pipe: the sessions so far are reported ($n)" \
     test "$n" -gt 0 -a "$n" -lt 200
 
+# an output or input that cannot be opened: the path named once, status 1, no tally
+once() { # NAME OPTION...: stderr names /proc/nope exactly once, nothing on stdout, status 1
+    local name=$1; shift
+    "$UPSCOPE" "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+    check_eq "$name: status 1" 1 "$rc"
+    check_eq "$name: the path named once" 1 "$(grep -o /proc/nope "$TMP/err" | wc -l)"
+    check_eq "$name: and the cause" 1 "$(grep -c 'No such file or directory' "$TMP/err")"
+    check_eq "$name: no tally, no summary" "" "$(cat "$TMP/out")"
+}
+ws="$CAPTURES/ws-bad-close.pcap"
+once "-r /proc/nope" -r /proc/nope
+once "-w /proc/nope" -r "$ws" -w /proc/nope/x.pcap
+once "-j /proc/nope" -r "$ws" -j /proc/nope/x.ndjson
+once "--html /proc/nope" -r "$ws" --html /proc/nope/x.html
+once "--keylog /proc/nope" -r "$ws" --keylog /proc/nope
+
+# --fail-on with -q: one line on stderr says why the status is 3, with the count of findings
+# of that severity or worse (the NDJSON report's own count as the oracle)
+errors=$("$UPSCOPE" -q -j - -r "$ws" | jq '[.findings[] | select(.severity == "error")] | length')
+"$UPSCOPE" -q --fail-on warning -r "$ws" >"$TMP/out" 2>"$TMP/err"
+check_eq "-q --fail-on warning: status 3" 3 $?
+check_eq "-q --fail-on warning: one line on stderr, with the count" \
+    "upscope: exit status 3 (--fail-on warning): $errors finding(s) of severity warning or worse" \
+    "$(cat "$TMP/err")"
+check_eq "-q --fail-on: nothing on stdout" "" "$(cat "$TMP/out")"
+"$UPSCOPE" -q --fail-on warning -r "$CAPTURES/ws-basic.pcap" >"$TMP/out" 2>"$TMP/err"
+check_eq "-q --fail-on warning, no finding: status 0" 0 $?
+check_eq "-q --fail-on warning, no finding: stderr silent" "" "$(cat "$TMP/err")"
+"$UPSCOPE" --fail-on error -r "$ws" >"$TMP/out" 2>"$TMP/err"
+check_eq "--fail-on without -q: the tally says it, stderr silent" "" "$(cat "$TMP/err")"
+
 done_testing
