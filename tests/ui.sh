@@ -212,6 +212,24 @@ check "--columns with an unknown column: a message naming it" \
     wait_for "upscope: --columns: 'nope' is none of"
 check "...and exit status 1" wait_for "EXITED 1"
 
+# the ladder at 80 columns keeps the server's label and the findings' ids (from the report)
+UI_W=80 UI_H=24 start_ui "$CAPTURES/ws-bad-close.pcap"
+wait_for "[end of file]" >/dev/null
+keys l
+check "80x24: the ladder shows the server's label" \
+    wait_for "server 127.0.0.1:$("$UPSCOPE" -q -j - -r "$CAPTURES/ws-bad-close.pcap" | jq .server.port)"
+fid=$("$UPSCOPE" -q -j - -r "$CAPTURES/ws-bad-close.pcap" | jq -r '.findings[0].id')
+check_contains_pane "80x24: and the whole finding id, $fid" "✗ $fid"
+keys q
+wait_for "EXITED 0" >/dev/null
+UI_W=80 UI_H=24 start_ui "$TMP/all6.pcap"
+wait_for "[end of file]" >/dev/null
+keys l
+check "80x24, IPv6: the ladder shows both whole addresses" \
+    wait_for "client [2001:db8::7f00:1]:45440  server [2001:db8::7f00:1]:18081"
+keys q
+wait_for "EXITED 0" >/dev/null
+
 # the list never draws under the filter/selection line: 25 sessions at 120x24, one selected,
 # End puts the cursor on the last session, shown just above that line
 "$PY" "$top_srcdir/tests/pcapgen.py" many-ws 25 "$TMP/m25.pcap"
