@@ -119,6 +119,8 @@ static void on_session(void *app, struct session *s)
         export_session_end(a->export, s, chosen);
     if (chosen)
         output_session(&a->output, s);
+    else
+        output_session_skip(&a->output, s->id);
     if (!a->ui || !store_end(&a->store, s))
         session_free(s);
 }
