@@ -46,7 +46,8 @@ bool output_open(struct output *o, const struct options *opt, bool text)
     }
     /* the summary never shares standard output with the NDJSON stream */
     o->text = !text || opt->quiet || json_stdout ? NULL : stdout;
-    o->ordered = opt->read_file != NULL;
+    /* a pipe (-r -) may be tcpdump live: streamed as they end, like live capture */
+    o->ordered = opt->read_file && strcmp(opt->read_file, "-") != 0;
     o->next_id = 1;
     o->color = o->text && want_color(opt, o->text);
     return true;

@@ -5,7 +5,7 @@
  * Reading files, the summary comes in session-id order (#1 before #2, as the sessions began),
  * not in the order they ended: a session's text waits until every session begun before it has
  * ended (at most OUTPUT_ORDER_MAX of them wait; past that the oldest is printed, out of order,
- * and counted). Live, a session is printed the moment it ends: waiting for a long connection
+ * and counted). Live and from a pipe (-r -), a session is printed the moment it ends: waiting for a long connection
  * would hold back all the others. NDJSON and the HTML report keep the order sessions ended. */
 #ifndef UPSCOPE_OUTPUT_H
 #define UPSCOPE_OUTPUT_H

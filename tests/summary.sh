@@ -98,6 +98,8 @@ check_eq "the summary has the same sessions in id order" \
     "$("$UPSCOPE" -r "$two" | grep -oE '^#[0-9]+' | tr -d '#' | tr '\n' ' ')"
 check_eq "...also when --only leaves the first out" "2 3 " \
     "$("$UPSCOPE" --only websocket -r "$two" | grep -oE '^#[0-9]+' | tr -d '#' | tr '\n' ' ')"
+check_eq "from a pipe (-r -, perhaps tcpdump live): as they end" "2 3 1 " \
+    "$("$UPSCOPE" -r - <"$two" | grep -oE '^#[0-9]+' | tr -d '#' | tr '\n' ' ')"
 check_eq "...and the tally is still last" 1 \
     "$("$UPSCOPE" -r "$two" | tail -1 | grep -c '^3 upgrade sessions')"
 mergecap -F pcap -w "$TMP/many.pcap" "$CAPTURES"/h2ws/h2ws-*.pcap "$CAPTURES"/ws-*.pcap 2>/dev/null
