@@ -348,6 +348,32 @@ check_contains_pane "lifecycle: and how it ended" "ended: TCP FIN from the serve
 keys q
 wait_for "EXITED 0" >/dev/null
 
+# the detail shows what carried the session under IP and where to find it in Wireshark (the
+# NDJSON report as the oracle)
+mkdir -p "$TMP/v"
+"$PY" "$top_srcdir/tests/pcapgen.py" variants "$CAPTURES/ws-bad-close.pcap" "$TMP/v" >/dev/null
+enc="$TMP/v/vxlan-in-gre.pcap"
+"$UPSCOPE" -q -j - -r "$enc" >"$TMP/enc.json"
+UI_H=60 start_ui "$enc"
+wait_for "[end of file]" >/dev/null
+keys Enter
+wait_for "Checklist" >/dev/null
+: >"$TMP/detail"
+for _ in 1 2 3; do pane >>"$TMP/detail"; keys NPage; done
+check_contains "detail: the outer tunnel, GRE with its key" "$TMP/detail" \
+    "gre key $(jq '.encapsulation[0].key' "$TMP/enc.json")  $(jq -r '.encapsulation[0].outer_src' "$TMP/enc.json") -> "
+check_contains "detail: the inner tunnel, VXLAN with its VNI" "$TMP/detail" \
+    "vxlan vni $(jq '.encapsulation[1].vni' "$TMP/enc.json")  "
+check_contains "detail: the capture file" "$TMP/detail" "capture  $enc"
+check_contains "detail: Wireshark's tcp.stream" "$TMP/detail" \
+    "filter   tcp.stream eq $(jq '.flow_id - 1' "$TMP/enc.json")"
+check_contains "detail: the request's and the response's frames" "$TMP/detail" \
+    "request $(jq '.request.frame' "$TMP/enc.json"), response $(jq '.response.frame' "$TMP/enc.json")"
+check_contains "detail: the finding's frame" "$TMP/detail" \
+    "$(jq -r '.findings[0].id' "$TMP/enc.json") (client, x1) [RFC 6455 §7.4] frame $(jq '.findings[0].frame' "$TMP/enc.json")"
+keys q
+wait_for "EXITED 0" >/dev/null
+
 # responsiveness under load: 10,000 WebSocket sessions arriving at 1,000 a second; every key
 # press is answered within UI_KEY_MS. About 25 ms on an idle release build (it was 6 s when the
 # UI sorted under the store lock); 300 ms by default leaves room for a machine busy with other
