@@ -374,6 +374,40 @@ check_contains "detail: the finding's frame" "$TMP/detail" \
 keys q
 wait_for "EXITED 0" >/dev/null
 
+# HTTP/2 SETTINGS, WINDOW_UPDATE and GOAWAY payloads decoded field by field (tshark, when
+# installed, as the oracle for the values)
+h2="$CAPTURES/h2c-curl.pcap"
+start_ui "$h2"
+wait_for "[end of file]" >/dev/null
+keys l
+wait_for "GET /index.html" >/dev/null
+keys Down Down Down Enter   # the client's SETTINGS (after the request, the 101, the preface)
+check "payload: the client's SETTINGS, decoded" wait_for "MAX_CONCURRENT_STREAMS = "
+pane >"$TMP/settings"
+keys Escape Down Enter
+check "payload: the client's WINDOW_UPDATE, decoded" wait_for "window size increment "
+pane >"$TMP/window"
+keys Escape End Up Enter
+check "payload: the server's GOAWAY, decoded" wait_for "last stream id "
+pane >"$TMP/goaway"
+check_contains "...its error code by name" "$TMP/goaway" "error code 0 (NO_ERROR)"
+check_contains "...and its debug data as text" "$TMP/goaway" "debug data: timeout"
+if command -v tshark >/dev/null; then
+    ts() { tshark -r "$h2" -Y "$1" -T fields -e "$2" 2>/dev/null | grep . | head -1; }
+    check_contains "SETTINGS values as tshark reads them" "$TMP/settings" \
+        "MAX_CONCURRENT_STREAMS = $(ts 'http2.type == 4' http2.settings.max_concurrent_streams)"
+    check_contains "...initial window too" "$TMP/settings" \
+        "INITIAL_WINDOW_SIZE = $(ts 'http2.type == 4' http2.settings.initial_window_size)"
+    check_contains "WINDOW_UPDATE increment as tshark reads it" "$TMP/window" \
+        "window size increment $(ts 'http2.type == 8' http2.window_update.window_size_increment)"
+    check_contains "GOAWAY last stream as tshark reads it" "$TMP/goaway" \
+        "last stream id $(ts 'http2.type == 7' http2.goaway.last_stream_id)"
+else
+    skip "HTTP/2 payload values against tshark" "tshark is not installed"
+fi
+keys q
+wait_for "EXITED 0" >/dev/null
+
 # responsiveness under load: 10,000 WebSocket sessions arriving at 1,000 a second; every key
 # press is answered within UI_KEY_MS. About 25 ms on an idle release build (it was 6 s when the
 # UI sorted under the store lock); 300 ms by default leaves room for a machine busy with other
