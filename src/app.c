@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pcapng_secrets.h"
+#include "progress.h"
 #include "privdrop.h"
 #include "tls_keylog.h"
 #include "stats.h"
@@ -204,10 +205,16 @@ static void packet_loop(struct app *a)
 {
     struct packet pkt;
     struct ticks t = { 0, 0 };
-    uint64_t seen = 0;
+    uint64_t seen = 0, packets = 0;
+    struct progress prog;
+    /* not when the summary goes to the same terminal: its lines would run into the progress
+     * line, and they show the progress themselves */
+    bool summary_on_tty = a->output.text && isatty(fileno(a->output.text));
+    progress_start(&prog, !a->cap.live && !a->ui && !summary_on_tty, stderr);
     while (!app_stopping(a)) {
         enum capture_status st = capture_next(&a->cap, &pkt);
         if (st == CAPTURE_PACKET) {
+            progress_update(&prog, &a->cap, ++packets);
             lock(a);
             worker_packet(&a->worker, &pkt);
             if (a->ui && a->worker.touched)
@@ -225,6 +232,7 @@ static void packet_loop(struct app *a)
             tick(a, &t, wall_clock_us());
             unlock(a);
         } else if (st == CAPTURE_ERROR && !app_stopping(a)) { /* not a read a signal broke */
+            progress_end(&prog);
             fprintf(stderr, "upscope: %s; the %llu records before it were processed\n",
                     a->cap.err, (unsigned long long)a->cap.records);
             a->status = EXIT_INPUT_DAMAGED;
@@ -234,6 +242,7 @@ static void packet_loop(struct app *a)
             break; /* end of file, or stopped */
         }
     }
+    progress_end(&prog);
     uint64_t skipped = capture_other_linktype(&a->cap);
     if (skipped)
         fprintf(stderr, "upscope: warning: %s: %llu packets of interfaces whose link type "

@@ -116,4 +116,41 @@ check_eq "-q --fail-on warning, no finding: stderr silent" "" "$(cat "$TMP/err")
 "$UPSCOPE" --fail-on error -r "$ws" >"$TMP/out" 2>"$TMP/err"
 check_eq "--fail-on without -q: the tally says it, stderr silent" "" "$(cat "$TMP/err")"
 
+# a progress line on stderr for long offline runs on a terminal: percentage of the files,
+# packets/s, time left; erased at the end; never when stderr is not a terminal, nor when the
+# summary goes to the same terminal
+"$PY" "$top_srcdir/tests/pcapgen.py" many-ws 20000 "$TMP/big.pcap"
+big=(-r "$TMP/big.pcap" -r "$TMP/big.pcap" -r "$TMP/big.pcap") # about 3 s: long enough
+"$UPSCOPE" -q "${big[@]}" 2>"$TMP/err"
+check_eq "progress: not when stderr is not a terminal" "" "$(cat "$TMP/err")"
+if have_pty; then
+    sock="upscope-cli-$$"
+    mib=$(stat -c %s "$TMP/big.pcap" | awk '{printf "%.1f", 3 * $1 / 1048576}')
+    watch_run() { # OPTIONS...: runs upscope in a terminal; the lines it showed, in $TMP/seen
+        tmux -L "$sock" new-session -d -s p -x 120 -y 10 \
+            "'$UPSCOPE' $* ${big[*]}; echo EXITED \$?; sleep 60"
+        : >"$TMP/seen"
+        for _ in $(seq 150); do
+            tmux -L "$sock" capture-pane -p -t p >"$TMP/pane"
+            cat "$TMP/pane" >>"$TMP/seen"
+            grep -q EXITED "$TMP/pane" && break
+            sleep 0.1
+        done
+    }
+    watch_run -q
+    check_eq "progress: shown on a terminal, with the files' total size" 1 \
+        "$(grep -cE "^upscope: [0-9]+% of $mib MiB read, [0-9]+ pkt/s, about [0-9]+ s left" \
+            "$TMP/seen" | awk '{print ($1 > 0)}')"
+    check_eq "progress: erased at the end (the pane holds only the exit status)" "EXITED 0" \
+        "$(grep -v '^$' "$TMP/pane")"
+    tmux -L "$sock" kill-server 2>/dev/null
+    watch_run --only h2c
+    check_eq "progress: not while the summary writes to the same terminal" 0 \
+        "$(grep -c '% of' "$TMP/seen")"
+    check_contains "...which it did (the run's tally)" "$TMP/pane" "0 upgrade sessions"
+    tmux -L "$sock" kill-server 2>/dev/null
+else
+    skip "progress line on a terminal" "no pseudo-terminal here"
+fi
+
 done_testing
