@@ -117,6 +117,8 @@ check_eq "nothing wider than 80 columns" yes \
 
 keys '?'
 check "? opens the help" wait_for "save the selected (or all shown) sessions' packets"
+check_contains_pane "the help says Space also moves to the next session" \
+    "select or unselect the session, and move to the next"
 keys Escape
 keys q
 check "q quits at once, status 0" wait_for "EXITED 0"
