@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pcapng_secrets.h"
+#include "progress.h"
 #include "privdrop.h"
 #include "tls_keylog.h"
 #include "stats.h"
@@ -119,6 +120,8 @@ static void on_session(void *app, struct session *s)
         export_session_end(a->export, s, chosen);
     if (chosen)
         output_session(&a->output, s);
+    else
+        output_session_skip(&a->output, s->id);
     if (!a->ui || !store_end(&a->store, s))
         session_free(s);
 }
@@ -202,10 +205,16 @@ static void packet_loop(struct app *a)
 {
     struct packet pkt;
     struct ticks t = { 0, 0 };
-    uint64_t seen = 0;
+    uint64_t seen = 0, packets = 0;
+    struct progress prog;
+    /* not when the summary goes to the same terminal: its lines would run into the progress
+     * line, and they show the progress themselves */
+    bool summary_on_tty = a->output.text && isatty(fileno(a->output.text));
+    progress_start(&prog, !a->cap.live && !a->ui && !summary_on_tty, stderr);
     while (!app_stopping(a)) {
         enum capture_status st = capture_next(&a->cap, &pkt);
         if (st == CAPTURE_PACKET) {
+            progress_update(&prog, &a->cap, ++packets);
             lock(a);
             worker_packet(&a->worker, &pkt);
             if (a->ui && a->worker.touched)
@@ -223,6 +232,7 @@ static void packet_loop(struct app *a)
             tick(a, &t, wall_clock_us());
             unlock(a);
         } else if (st == CAPTURE_ERROR && !app_stopping(a)) { /* not a read a signal broke */
+            progress_end(&prog);
             fprintf(stderr, "upscope: %s; the %llu records before it were processed\n",
                     a->cap.err, (unsigned long long)a->cap.records);
             a->status = EXIT_INPUT_DAMAGED;
@@ -232,6 +242,7 @@ static void packet_loop(struct app *a)
             break; /* end of file, or stopped */
         }
     }
+    progress_end(&prog);
     uint64_t skipped = capture_other_linktype(&a->cap);
     if (skipped)
         fprintf(stderr, "upscope: warning: %s: %llu packets of interfaces whose link type "
@@ -354,6 +365,20 @@ static void run(struct app *a)
     pthread_join(a->capture_thread, NULL);
 }
 
+/* Without the summary (-q, -j -, the UI) nothing else says why the status is 3: one line. */
+static void explain_fail_on(const struct app *a)
+{
+    if (a->output.text)
+        return; /* the tally on standard output counts the findings */
+    enum severity sev = (enum severity)a->opt->fail_on;
+    uint64_t n = 0;
+    for (int s = sev; s < SEV_COUNT; s++)
+        n += a->output.findings[s];
+    fprintf(stderr, "upscope: exit status %d (--fail-on %s): %llu finding(s) of severity %s%s\n",
+            EXIT_FINDINGS, severity_name(sev), (unsigned long long)n, severity_name(sev),
+            sev == SEV_ERROR ? "" : " or worse");
+}
+
 int app_run(struct app *a, const struct options *o)
 {
     memset(a, 0, sizeof *a);
@@ -391,8 +416,10 @@ int app_run(struct app *a, const struct options *o)
         store_destroy(&a->store);
     if (!output_close(&a->output, started, started ? &run : NULL) && a->status == EXIT_OK)
         a->status = EXIT_FATAL;
-    if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on)
+    if (a->status == EXIT_OK && o->fail_on >= 0 && a->output.worst >= o->fail_on) {
         a->status = EXIT_FINDINGS;
+        explain_fail_on(a);
+    }
     return a->status;
 }
 

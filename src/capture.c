@@ -24,6 +24,7 @@ struct capture_input {
     bool empty;                /* no record at all */
     bool open, done;
     bool head_unfiltered;      /* stdin: head was read before the filter applied */
+    int64_t size;              /* bytes, for capture_progress: 0 not looked at, -1 unknown */
     struct capture_file f;
     struct packet head;        /* its next packet, when open and not done */
 };
@@ -444,6 +445,30 @@ uint64_t capture_other_linktype(const struct capture *c)
         if (c->in[i].open)
             n += c->in[i].f.other_linktype;
     return n;
+}
+
+bool capture_progress(struct capture *c, uint64_t *done, uint64_t *total)
+{
+    *done = *total = 0;
+    if (c->live)
+        return false;
+    for (unsigned i = 0; i < c->nin; i++) {
+        struct capture_input *in = &c->in[i];
+        if (in->size == 0) {
+            struct stat st;
+            bool regular = strcmp(in->path, "-") != 0 && stat(in->path, &st) == 0 &&
+                           S_ISREG(st.st_mode);
+            in->size = regular && st.st_size > 0 ? (int64_t)st.st_size : -1;
+        }
+        if (in->size < 0)
+            return false;
+        int64_t at = in->done ? in->size : in->open ? capture_file_offset(&in->f) : 0;
+        if (at < 0)
+            return false;
+        *done += (uint64_t)(at < in->size ? at : in->size);
+        *total += (uint64_t)in->size;
+    }
+    return *total > 0;
 }
 
 void capture_stop(struct capture *c)

@@ -89,6 +89,10 @@ enum capture_status capture_next(struct capture *c, struct packet *pkt);
 /* Files: packets skipped so far because upscope does not read their interface's link type. */
 uint64_t capture_other_linktype(const struct capture *c);
 
+/* Files: bytes read so far and in all, for a progress line; false when not known (live, a
+ * pipe, a file that is not a regular file). */
+bool capture_progress(struct capture *c, uint64_t *done, uint64_t *total);
+
 /* Makes a blocked capture_next() return CAPTURE_STOPPED (safe from a signal handler). */
 void capture_stop(struct capture *c);
 

@@ -277,6 +277,13 @@ enum capture_file_status capture_file_next(struct capture_file *f, struct packet
     }
 }
 
+int64_t capture_file_offset(const struct capture_file *f)
+{
+    FILE *fp = f->pcap ? pcap_file(f->pcap) : f->fp;
+    long off = fp ? ftell(fp) : -1;
+    return off >= 0 ? (int64_t)off : -1;
+}
+
 void capture_file_close(struct capture_file *f)
 {
     if (f->pcap)

@@ -57,6 +57,9 @@ int capture_file_matches(struct capture_file *f, const struct packet *pkt);
 
 void capture_file_close(struct capture_file *f);
 
+/* How far into the file reading has got, in bytes (for a progress line); -1 if unknown. */
+int64_t capture_file_offset(const struct capture_file *f);
+
 /* Does expr compile for link type dlt? False with err set ("bad filter ..."). */
 bool capture_filter_check(const char *expr, int dlt, const char *source, char *err, size_t len);
 

@@ -33,6 +33,7 @@ enum {
     OPT_FANOUT,
     OPT_TUNNEL_PORT,
     OPT_HTML,
+    OPT_COLUMNS,
     OPT_HTML_MAX_SESSIONS,
 };
 
@@ -64,6 +65,8 @@ static const char usage_text[] =
     "Output:\n"
     "      --ui             the interactive UI (the default for -i on a terminal)\n"
     "  -N, --no-ui          no UI: print each session's summary as it completes\n"
+    "      --columns=LIST   the UI's session-list columns, in order (id,start,client,server,\n"
+    "                       proto,outcome,status,verdict,frames,bytes,ndpi); key c in the UI\n"
     "  -j FILE              write NDJSON reports, one line per session ('-' for stdout)\n"
     "  -w FILE              write the packets of the reported sessions' connections (pcap)\n"
     "      --html=FILE      write a self-contained HTML report at the end (overview,\n"
@@ -128,6 +131,7 @@ static const struct option long_opts[] = {
     { "fanout", required_argument, NULL, OPT_FANOUT },
     { "tunnel-port", required_argument, NULL, OPT_TUNNEL_PORT },
     { "html", required_argument, NULL, OPT_HTML },
+    { "columns", required_argument, NULL, OPT_COLUMNS },
     { "html-max-sessions", required_argument, NULL, OPT_HTML_MAX_SESSIONS },
     { NULL, 0, NULL, 0 },
 };
@@ -259,6 +263,8 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case 'Z': o->user = arg; return true;
     case OPT_UI: o->ui = true; return true;
     case OPT_ONLY: return parse_only(&o->only, arg);
+    case OPT_COLUMNS:
+        o->ui_columns = arg; return true;
     case OPT_HTML:
         if (!arg[0] || strcmp(arg, "-") == 0) {
             fprintf(stderr, "upscope: --html: give a file name (the report is one file)\n");

@@ -43,6 +43,7 @@ struct options {
     struct only only;            /* --only */
     bool ui;                     /* --ui */
     bool no_ui;                  /* -N, --no-ui */
+    const char *ui_columns;      /* --columns: the session list's columns (NULL: default) */
     const char *user;            /* -Z: drop root privileges to this user */
     const char *keylog[OPTIONS_MAX_KEYLOGS];  /* --keylog: NSS key log files */
     unsigned nkeylogs;

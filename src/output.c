@@ -46,8 +46,77 @@ bool output_open(struct output *o, const struct options *opt, bool text)
     }
     /* the summary never shares standard output with the NDJSON stream */
     o->text = !text || opt->quiet || json_stdout ? NULL : stdout;
+    /* a pipe (-r -) may be tcpdump live: streamed as they end, like live capture */
+    o->ordered = opt->read_file && strcmp(opt->read_file, "-") != 0;
+    o->next_id = 1;
     o->color = o->text && want_color(opt, o->text);
     return true;
+}
+
+/* ---- the summary in session-id order ---- */
+
+struct output_wait {
+    uint64_t id;
+    char *text;                  /* NULL: nothing to print (not reported) */
+};
+
+/* Prints the first waiting session and forgets it. */
+static void wait_print_first(struct output *o)
+{
+    struct output_wait *w = &o->waiting[0];
+    if (w->text && fputs(w->text, o->text) == EOF && !o->text_failed) {
+        fprintf(stderr, "upscope: writing the summary failed: %s\n", strerror(errno));
+        o->text_failed = true;
+    }
+    o->next_id = w->id + 1;
+    free(w->text);
+    memmove(o->waiting, o->waiting + 1, --o->nwaiting * sizeof *o->waiting);
+}
+
+/* Prints what no earlier session holds back any more. */
+static void wait_release(struct output *o)
+{
+    while (o->nwaiting && o->waiting[0].id <= o->next_id)
+        wait_print_first(o);
+    while (o->nwaiting > OUTPUT_ORDER_MAX) { /* the cap: the oldest goes, out of order */
+        wait_print_first(o);
+        o->out_of_order++;
+    }
+    if (o->text)
+        fflush(o->text);
+}
+
+/* Sessions end in any order; they wait sorted by id (mostly appended: ids grow). */
+static void wait_add(struct output *o, uint64_t id, char *text)
+{
+    if (o->nwaiting == o->waiting_cap) {
+        size_t cap = o->waiting_cap ? 2 * o->waiting_cap : 64;
+        struct output_wait *nw = realloc(o->waiting, cap * sizeof *nw);
+        if (!nw) { /* print what waits, in order, and this one after it */
+            while (o->nwaiting)
+                wait_print_first(o);
+            if (text)
+                fputs(text, o->text);
+            free(text);
+            o->out_of_order++;
+            return;
+        }
+        o->waiting = nw;
+        o->waiting_cap = cap;
+    }
+    size_t at = o->nwaiting;
+    while (at > 0 && o->waiting[at - 1].id > id)
+        at--;
+    memmove(o->waiting + at + 1, o->waiting + at, (o->nwaiting - at) * sizeof *o->waiting);
+    o->waiting[at] = (struct output_wait){ id, text };
+    o->nwaiting++;
+    wait_release(o);
+}
+
+void output_session_skip(struct output *o, uint64_t id)
+{
+    if (o->text && o->ordered)
+        wait_add(o, id, NULL);
 }
 
 void output_session(struct output *o, struct session *s)
@@ -59,9 +128,25 @@ void output_session(struct output *o, struct session *s)
     int w = session_worst(s);
     if (w > o->worst)
         o->worst = w;
-    if (o->text) {
+    if (o->text && !o->ordered) {
         report_text_session(o->text, s, o->color);
         fflush(o->text); /* live: each session as it completes, also through a pipe */
+    } else if (o->text) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        if (m) {
+            report_text_session(m, s, o->color);
+            if (fclose(m) != 0) {
+                free(text);
+                text = NULL;
+            }
+        }
+        if (!text) { /* no memory to wait with: print it now */
+            report_text_session(o->text, s, o->color);
+            o->out_of_order++;
+        }
+        wait_add(o, s->id, text);
     }
     if (o->json && !o->json_failed && !report_json_write(o->json, s)) {
         fprintf(stderr, "upscope: writing the NDJSON report failed: %s\n", strerror(errno));
@@ -97,6 +182,14 @@ bool output_close(struct output *o, bool tally, const struct html_run *run)
     else if (o->html && !run)
         html_report_abort(o->html);
     o->html = NULL;
+    while (o->nwaiting) /* sessions whose predecessors never ended: in order */
+        wait_print_first(o);
+    free(o->waiting);
+    o->waiting = NULL;
+    if (o->out_of_order)
+        fprintf(stderr, "upscope: warning: %llu session(s) of the summary printed out of "
+                "session-id order (more than %d waited for an earlier one)\n",
+                (unsigned long long)o->out_of_order, OUTPUT_ORDER_MAX);
     if (o->text && tally)
         print_tally(o);
     if (o->text && (fflush(o->text) != 0 || ferror(o->text)) && !o->text_failed) {

@@ -73,6 +73,17 @@ void export_config_defaults(struct export_config *cfg)
     cfg->pending_time = 30ull * 1000000u;
 }
 
+/* "FILE: cause" once: libpcap's message for a failed pcap_dump_open() already names the file
+ * ("/x/y: Permission denied"), so it is not named twice. */
+static void open_error(char *err, size_t errlen, const char *path, const char *why)
+{
+    size_t n = strlen(path);
+    if (strncmp(why, path, n) == 0 && why[n] == ':')
+        snprintf(err, errlen, "%s", why);
+    else
+        snprintf(err, errlen, "%s: %s", path, why);
+}
+
 static void fail(struct export *ex, const char *fmt, const char *detail)
 {
     if (!ex->error[0])
@@ -109,7 +120,7 @@ struct export *export_open(const struct export_config *cfg, char *err, size_t er
         return NULL;
     }
     if (cfg->out_path && !(ex->out = pcap_dump_open(ex->dead, cfg->out_path)))
-        snprintf(err, errlen, "%s: %s", cfg->out_path, pcap_geterr(ex->dead));
+        open_error(err, errlen, cfg->out_path, pcap_geterr(ex->dead));
     else if ((cfg->spool || cfg->only) && !(ex->spool = spool_open(cfg->spool_max, err, errlen)))
         ;
     else
@@ -540,7 +551,7 @@ bool export_job_run(struct export_job *job, const char *path, uint64_t *lost, ch
 {
     pcap_dumper_t *d = pcap_dump_open(job->dead, path);
     if (!d) {
-        snprintf(err, errlen, "%s: %s", path, pcap_geterr(job->dead));
+        open_error(err, errlen, path, pcap_geterr(job->dead));
         return false;
     }
     *lost = (uint64_t)spool_reader_missing(job->reader);

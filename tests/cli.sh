@@ -85,4 +85,73 @@ n=$(wc -l <"$TMP/int.ndjson")
 check "SIGINT while reading a pipe: the sessions so far are reported ($n)" \
     test "$n" -gt 0 -a "$n" -lt 200
 
+# an output or input that cannot be opened: the path named once, status 1, no tally
+once() { # NAME OPTION...: stderr names /proc/nope exactly once, nothing on stdout, status 1
+    local name=$1; shift
+    "$UPSCOPE" "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+    check_eq "$name: status 1" 1 "$rc"
+    check_eq "$name: the path named once" 1 "$(grep -o /proc/nope "$TMP/err" | wc -l)"
+    check_eq "$name: and the cause" 1 "$(grep -c 'No such file or directory' "$TMP/err")"
+    check_eq "$name: no tally, no summary" "" "$(cat "$TMP/out")"
+}
+ws="$CAPTURES/ws-bad-close.pcap"
+once "-r /proc/nope" -r /proc/nope
+once "-w /proc/nope" -r "$ws" -w /proc/nope/x.pcap
+once "-j /proc/nope" -r "$ws" -j /proc/nope/x.ndjson
+once "--html /proc/nope" -r "$ws" --html /proc/nope/x.html
+once "--keylog /proc/nope" -r "$ws" --keylog /proc/nope
+
+# --fail-on with -q: one line on stderr says why the status is 3, with the count of findings
+# of that severity or worse (the NDJSON report's own count as the oracle)
+errors=$("$UPSCOPE" -q -j - -r "$ws" | jq '[.findings[] | select(.severity == "error")] | length')
+"$UPSCOPE" -q --fail-on warning -r "$ws" >"$TMP/out" 2>"$TMP/err"
+check_eq "-q --fail-on warning: status 3" 3 $?
+check_eq "-q --fail-on warning: one line on stderr, with the count" \
+    "upscope: exit status 3 (--fail-on warning): $errors finding(s) of severity warning or worse" \
+    "$(cat "$TMP/err")"
+check_eq "-q --fail-on: nothing on stdout" "" "$(cat "$TMP/out")"
+"$UPSCOPE" -q --fail-on warning -r "$CAPTURES/ws-basic.pcap" >"$TMP/out" 2>"$TMP/err"
+check_eq "-q --fail-on warning, no finding: status 0" 0 $?
+check_eq "-q --fail-on warning, no finding: stderr silent" "" "$(cat "$TMP/err")"
+"$UPSCOPE" --fail-on error -r "$ws" >"$TMP/out" 2>"$TMP/err"
+check_eq "--fail-on without -q: the tally says it, stderr silent" "" "$(cat "$TMP/err")"
+
+# a progress line on stderr for long offline runs on a terminal: percentage of the files,
+# packets/s, time left; erased at the end; never when stderr is not a terminal, nor when the
+# summary goes to the same terminal
+"$PY" "$top_srcdir/tests/pcapgen.py" many-ws 20000 "$TMP/big.pcap"
+big=() # the progress shows after 1 s: 12 readings, about 3 s on this 2-core machine
+for _ in $(seq 12); do big+=(-r "$TMP/big.pcap"); done
+"$UPSCOPE" -q "${big[@]}" 2>"$TMP/err"
+check_eq "progress: not when stderr is not a terminal" "" "$(cat "$TMP/err")"
+if have_pty; then
+    sock="upscope-cli-$$"
+    mib=$(stat -c %s "$TMP/big.pcap" | awk '{printf "%.1f", 12 * $1 / 1048576}')
+    watch_run() { # OPTIONS...: runs upscope in a terminal; the lines it showed, in $TMP/seen
+        tmux -L "$sock" new-session -d -s p -x 120 -y 10 \
+            "'$UPSCOPE' $* ${big[*]}; echo EXITED \$?; sleep 60"
+        : >"$TMP/seen"
+        for _ in $(seq 150); do
+            tmux -L "$sock" capture-pane -p -t p >"$TMP/pane"
+            cat "$TMP/pane" >>"$TMP/seen"
+            grep -q EXITED "$TMP/pane" && break
+            sleep 0.1
+        done
+    }
+    watch_run -q
+    check_eq "progress: shown on a terminal, with the files' total size" 1 \
+        "$(grep -cE "^upscope: [0-9]+% of $mib MiB read, [0-9]+ pkt/s, about [0-9]+ s left" \
+            "$TMP/seen" | awk '{print ($1 > 0)}')"
+    check_eq "progress: erased at the end (the pane holds only the exit status)" "EXITED 0" \
+        "$(grep -v '^$' "$TMP/pane")"
+    tmux -L "$sock" kill-server 2>/dev/null
+    watch_run --only h2c
+    check_eq "progress: not while the summary writes to the same terminal" 0 \
+        "$(grep -c '% of' "$TMP/seen")"
+    check_contains "...which it did (the run's tally)" "$TMP/pane" "0 upgrade sessions"
+    tmux -L "$sock" kill-server 2>/dev/null
+else
+    skip "progress line on a terminal" "no pseudo-terminal here"
+fi
+
 done_testing

@@ -87,4 +87,24 @@ done <"$TMP/ids"
 check_eq "every finding ID has a section in docs/findings.md" "" "$missing_doc"
 check_eq "every finding ID is in the man page" "" "$missing_man"
 
+# reading a file, the summary lists sessions in session-id order (#1 before #2), whatever the
+# order they ended in: here the HTTP/2 connection (#1) ends after the two WebSockets it carries
+# (the NDJSON report, in the order sessions ended, is the oracle for which sessions there are)
+two="$CAPTURES/h2ws/h2ws-node-two.pcap"
+ended=$("$UPSCOPE" -q -j - -r "$two" | jq -r .id | tr '\n' ' ')
+check_eq "the NDJSON report has them in the order they ended" "2 3 1 " "$ended"
+check_eq "the summary has the same sessions in id order" \
+    "$(echo $ended | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+    "$("$UPSCOPE" -r "$two" | grep -oE '^#[0-9]+' | tr -d '#' | tr '\n' ' ')"
+check_eq "...also when --only leaves the first out" "2 3 " \
+    "$("$UPSCOPE" --only websocket -r "$two" | grep -oE '^#[0-9]+' | tr -d '#' | tr '\n' ' ')"
+check_eq "from a pipe (-r -, perhaps tcpdump live): as they end" "2 3 1 " \
+    "$("$UPSCOPE" -r - <"$two" | grep -oE '^#[0-9]+' | tr -d '#' | tr '\n' ' ')"
+check_eq "...and the tally is still last" 1 \
+    "$("$UPSCOPE" -r "$two" | tail -1 | grep -c '^3 upgrade sessions')"
+mergecap -F pcap -w "$TMP/many.pcap" "$CAPTURES"/h2ws/h2ws-*.pcap "$CAPTURES"/ws-*.pcap 2>/dev/null
+n=$("$UPSCOPE" -q -j - -r "$TMP/many.pcap" | wc -l)
+check_eq "several captures merged ($n sessions): the summary is 1..$n in order" "$(seq -s ' ' "$n") " \
+    "$("$UPSCOPE" -r "$TMP/many.pcap" | grep -oE '^#[0-9]+' | tr -d '#' | tr '\n' ' ')"
+
 done_testing

@@ -17,7 +17,8 @@ static const struct ui_key_binding bindings[] = {
     { ACT_QUICK_FILTER, "f", "quick filter: all, WebSocket, h2c, TLS, with findings, switched" },
     { ACT_SORT, "o", "sort by the next column" },
     { ACT_SORT_REVERSE, "O", "reverse the sort" },
-    { ACT_SELECT, "Space", "select or unselect the session" },
+    { ACT_COLUMNS, "c", "choose the columns of the session list (also --columns)" },
+    { ACT_SELECT, "Space", "select or unselect the session, and move to the next" },
     { ACT_SELECT_ALL, "a", "select all sessions shown, or none" },
     { ACT_SAVE_PCAP, "s", "save the selected (or all shown) sessions' packets to a pcap file" },
     { ACT_EXPORT_JSON, "e", "export the selected (or all shown) sessions' NDJSON reports" },
@@ -42,6 +43,7 @@ enum ui_action keymap_action(int ch)
     case 'f': return ACT_QUICK_FILTER;
     case 'o': return ACT_SORT;
     case 'O': return ACT_SORT_REVERSE;
+    case 'c': return ACT_COLUMNS;
     case ' ': return ACT_SELECT;
     case 'a': return ACT_SELECT_ALL;
     case 's': return ACT_SAVE_PCAP;

@@ -13,6 +13,7 @@ enum ui_action {
     ACT_QUICK_FILTER,    /* f */
     ACT_SORT,            /* o: next sort column */
     ACT_SORT_REVERSE,    /* O */
+    ACT_COLUMNS,         /* c: choose the columns */
     ACT_SELECT,          /* Space */
     ACT_SELECT_ALL,      /* a */
     ACT_SAVE_PCAP,       /* s */

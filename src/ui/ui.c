@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
+#include "options.h"
+#include "ui_columns.h"
 #include "ui_internal.h"
 #include "ui_text.h"
 
@@ -247,6 +250,38 @@ bool ui_prompt(struct ui *ui, const char *question, char *buf, size_t cap)
     return true;
 }
 
+bool ui_confirm(struct ui *ui, const char *question)
+{
+    WINDOW *w = ui->status;
+    wbkgd(w, ui_attr(ui, PAIR_BAR));
+    werase(w);
+    char shown[600];
+    snprintf(shown, sizeof shown, " %s (y/N) ", question);
+    ui_put(w, 0, 0, COLS, shown, false);
+    wrefresh(w);
+    wtimeout(w, -1);
+    int ch;
+    while ((ch = wgetch(w)) == KEY_RESIZE)
+        ;
+    wtimeout(w, TICK_MS);
+    return ch == 'y' || ch == 'Y';
+}
+
+bool ui_ask_file(struct ui *ui, const char *question, char *buf, size_t cap)
+{
+    if (!ui_prompt(ui, question, buf, cap) || !buf[0])
+        return false;
+    if (access(buf, F_OK) != 0)
+        return true;
+    char safe[520], q[600];
+    ui_escape(safe, sizeof safe, buf, strlen(buf), ui->ascii);
+    snprintf(q, sizeof q, "%s exists: overwrite it?", safe);
+    if (ui_confirm(ui, q))
+        return true;
+    ui_message(ui, "Not written: %s is left as it was", safe);
+    return false;
+}
+
 /* ---- set-up ---- */
 
 static void init_colors(struct ui *ui)
@@ -374,9 +409,15 @@ bool ui_run(struct app *a)
     struct ui ui;
     memset(&ui, 0, sizeof ui);
     ui.app = a;
+    struct column_set columns;
+    char err[200];
+    if (!columns_parse(a->opt->ui_columns, &columns, err, sizeof err)) {
+        fprintf(stderr, "upscope: --columns: %s\n", err);
+        return false;
+    }
     if (!init_terminal(&ui))
         return false;
-    ui_push(&ui, ui_sessions_new(&ui));
+    ui_push(&ui, ui_sessions_new(&ui, &columns));
     uint64_t last_version = (uint64_t)-1, last_tick = 0;
     while (!ui.quit && !app_stopping(a) && ui.depth > 0) {
         uint64_t ms = now_ms();

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "checklist.h"
+#include "classify.h"
 #include "detail_out.h"
 #include "lifecycle.h"
+#include "tunnel_report.h"
 #include "dissector.h"
 #include "report_text.h"
 #include "ui_doc.h"
@@ -91,6 +93,11 @@ static void add_checklist(struct ui *ui, struct doc *d, const struct session *s,
     checklist_walk(s, add_row, &k);
 }
 
+static void add_risk(void *doc, const char *name)
+{
+    doc_add(doc, PAIR_WARNING, "  nDPI risk: %s", name);
+}
+
 static void add_negotiated(struct ui *ui, struct doc *d, const struct session *s,
                            struct detail_out *o)
 {
@@ -106,8 +113,8 @@ static void add_negotiated(struct ui *ui, struct doc *d, const struct session *s
         char proto[80], cat[64];
         ui_wire(ui, proto, sizeof proto, s->ndpi.protocol);
         ui_wire(ui, cat, sizeof cat, s->ndpi.category);
-        doc_add(d, PAIR_NONE, "  nDPI: %s (%s)%s", proto, cat,
-                s->ndpi.risk ? ", with risks (see the report)" : "");
+        doc_add(d, PAIR_NONE, "  nDPI: %s (%s)", proto, cat);
+        classify_risk_names(s->ndpi.risk, add_risk, d); /* nDPI's own names, not wire text */
     }
 }
 
@@ -147,10 +154,65 @@ static void add_findings(struct ui *ui, struct doc *d, const struct session *s)
         ui_wire(ui, msg, sizeof msg, f->message);
         enum ui_pair pair = fi->severity == SEV_ERROR ? PAIR_ERROR
                           : fi->severity == SEV_WARNING ? PAIR_WARNING : PAIR_INFO;
-        doc_add(d, pair, "  %-7s %s (%s, x%u) [%s]", severity_name(fi->severity), fi->id,
-                dir_name(f->dir), f->count, fi->rfc);
+        char at[40] = "";
+        if (f->frame)
+            snprintf(at, sizeof at, " frame %llu", (unsigned long long)f->frame);
+        doc_add(d, pair, "  %-7s %s (%s, x%u) [%s]%s", severity_name(fi->severity), fi->id,
+                dir_name(f->dir), f->count, fi->rfc, at);
         doc_add(d, PAIR_NONE, "          %s", msg);
     }
+}
+
+/* Where to find the session in Wireshark: the capture, the connection's tcp.stream, frames. */
+static void add_pivot(struct ui *ui, struct doc *d, const struct session *s)
+{
+    char src[300];
+    ui_wire(ui, src, sizeof src, s->source);
+    doc_add(d, PAIR_NONE, "%s", "");
+    doc_add(d, PAIR_NONE, "Wireshark");
+    doc_add(d, PAIR_NONE, "  capture  %s", src);
+    doc_add(d, PAIR_NONE, "  filter   tcp.stream eq %llu", (unsigned long long)(s->flow_id - 1));
+    char frames[160];
+    int n = snprintf(frames, sizeof frames, "  frames   first %llu",
+                     (unsigned long long)s->first_frame);
+    if (s->request && s->request->frame && n > 0 && (size_t)n < sizeof frames)
+        n += snprintf(frames + n, sizeof frames - (size_t)n, ", request %llu",
+                      (unsigned long long)s->request->frame);
+    if (s->response && s->response->frame && n > 0 && (size_t)n < sizeof frames)
+        snprintf(frames + n, sizeof frames - (size_t)n, ", response %llu",
+                 (unsigned long long)s->response->frame);
+    doc_add(d, PAIR_NONE, "%s", frames);
+}
+
+/* What carried the session under IP (VXLAN, Geneve, GTP-U, ...): the summary's own lines
+ * (tunnel_report_text, one way to say it), escaped again for the screen. */
+static void add_tunnels(struct ui *ui, struct doc *d, const struct session *s)
+{
+    if (!s->tunnels)
+        return;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return;
+    struct text_out o = { m, false };
+    tunnel_report_text(&o, s->tunnels);
+    if (fclose(m) != 0) {
+        free(text);
+        return;
+    }
+    doc_add(d, PAIR_NONE, "%s", "");
+    doc_add(d, PAIR_NONE, "Encapsulation (outermost first)");
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char safe[400];
+        line += strspn(line, " ");
+        if (strncmp(line, "tunnel", 6) == 0) /* the summary's label */
+            line += 6 + strspn(line + 6, " ");
+        ui_wire(ui, safe, sizeof safe, line);
+        doc_add(d, PAIR_NONE, "  %s", safe);
+    }
+    free(text);
 }
 
 static void add_stats(struct doc *d, const struct session *s)
@@ -187,6 +249,8 @@ void ui_detail_build(struct ui *ui, struct doc *d, const struct session *s, bool
     add_head(ui, d, "Request", s->request);
     add_head(ui, d, "Response", s->response);
     add_findings(ui, d, s);
+    add_tunnels(ui, d, s);
+    add_pivot(ui, d, s);
     doc_add(d, PAIR_NONE, "%s", "");
     doc_add(d, PAIR_NONE, "Lifecycle");
     lifecycle_detail(&o, s);

@@ -72,6 +72,13 @@ void ui_pop(struct ui *ui);
 /* Asks a question on the status line; false if the user pressed Esc. buf holds the default. */
 bool ui_prompt(struct ui *ui, const char *question, char *buf, size_t cap);
 
+/* Asks a yes/no question on the status line: true only for y. */
+bool ui_confirm(struct ui *ui, const char *question);
+
+/* Asks for the file to write to, starting from buf: false if the user gave none, pressed Esc,
+ * or would not overwrite the file that exists there. */
+bool ui_ask_file(struct ui *ui, const char *question, char *buf, size_t cap);
+
 void ui_message(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The attribute for a colour pair (bold/reverse when colours are off). */
@@ -85,7 +92,8 @@ const char *ui_glyph(const struct ui *ui, int which);
 enum { GLYPH_OK, GLYPH_FAIL, GLYPH_NA, GLYPH_RIGHT, GLYPH_LEFT, GLYPH_LINE };
 
 /* The screens. */
-struct screen *ui_sessions_new(struct ui *ui);
+struct column_set;
+struct screen *ui_sessions_new(struct ui *ui, const struct column_set *columns);
 struct screen *ui_detail_new(struct ui *ui, uint64_t session_id);
 struct screen *ui_ladder_new(struct ui *ui, uint64_t session_id);
 struct screen *ui_payload_new(struct ui *ui, uint64_t session_id, int event);

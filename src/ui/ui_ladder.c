@@ -86,24 +86,50 @@ static void arrow(const struct ui *ui, char *out, size_t cap, const char *label,
         snprintf(out + o, cap - o, "%s", ui_glyph(ui, GLYPH_RIGHT));
 }
 
-static void draw_event(struct ui *ui, WINDOW *w, int y, const struct ladder_ev *e, bool cursor)
+/* The finding marks of an event: "✗ WS_CLOSE_CODE_INVALID ✗ ...". */
+static bool event_marks(const struct ui *ui, const struct ladder_ev *e, char *marks, size_t cap)
 {
-    char t[40], a[600], marks[256] = "";
+    bool errors = false;
+    marks[0] = '\0';
+    for (int i = 0; i < EVENT_FINDINGS && e->findings[i]; i++) {
+        const struct finding_info *fi = finding_info((enum finding_id)(e->findings[i] - 1));
+        size_t used = strlen(marks);
+        snprintf(marks + used, cap - used, "%s%s %s", i ? " " : "", ui_glyph(ui, GLYPH_FAIL),
+                 fi->id);
+        errors |= fi->severity == SEV_ERROR;
+    }
+    return errors;
+}
+
+/* Half the terminal for the arrows, less when the finding marks would not fit beside them
+ * (the ids must be readable at 80 columns), never under 24 columns. */
+static int arrow_width(const struct ui *ui, const struct ladder *ld)
+{
+    int marks_w = 0;
+    for (size_t i = 0; i < ld->n; i++) {
+        char marks[256];
+        event_marks(ui, &ld->ev[i], marks, sizeof marks);
+        int mw = ui_width(marks);
+        if (mw > marks_w)
+            marks_w = mw;
+    }
+    int w = COLS / 2 > 30 ? COLS / 2 : 30;
+    if (marks_w && 17 + w + 1 + marks_w > COLS)
+        w = COLS - 17 - 1 - marks_w;
+    return w < 24 ? 24 : w;
+}
+
+static void draw_event(struct ui *ui, WINDOW *w, int y, const struct ladder_ev *e, bool cursor,
+                       int arrow_w)
+{
+    char t[40], a[600], marks[256];
     report_time(e->ts, t, sizeof t, false);
-    int arrow_w = COLS / 2 > 30 ? COLS / 2 : 30;
     if (e->dir == SESSION_EVENT_NOTE) /* a silence, the end: across, no arrowhead */
         snprintf(a, sizeof a, "%*s%s", (arrow_w - ui_width(e->label)) / 2 > 0
                  ? (arrow_w - ui_width(e->label)) / 2 : 0, "", e->label);
     else
         arrow(ui, a, sizeof a, e->label, arrow_w, e->dir == DIR_C2S);
-    bool errors = false;
-    for (int i = 0; i < EVENT_FINDINGS && e->findings[i]; i++) {
-        const struct finding_info *fi = finding_info((enum finding_id)(e->findings[i] - 1));
-        size_t used = strlen(marks);
-        snprintf(marks + used, sizeof marks - used, "%s%s %s", i ? " " : "",
-                 ui_glyph(ui, GLYPH_FAIL), fi->id);
-        errors |= fi->severity == SEV_ERROR;
-    }
+    bool errors = event_marks(ui, e, marks, sizeof marks);
     attr_t base = cursor ? ui_attr(ui, PAIR_CURSOR) : A_NORMAL;
     wattrset(w, base);
     int x = 1 + ui_put(w, y, 1, 15, t + 11, true);     /* HH:MM:SS.uuuuuu */
@@ -125,12 +151,19 @@ static void ladder_draw(struct screen *sc, struct ui *ui)
         ui_put(w, 1, 2, COLS - 4, "This session is no longer kept (--max-sessions).", false);
         return;
     }
-    int arrow_w = COLS / 2 > 30 ? COLS / 2 : 30;
+    int arrow_w = arrow_width(ui, ld);
+    /* client over the arrows' left end, server over their right end; when both do not fit
+     * there, the client moves left over the time column and the server follows it */
     wattrset(w, A_BOLD);
-    ui_put(w, 0, 17, arrow_w, ld->client, false);
-    int sw = ui_width(ld->server);
-    if (17 + arrow_w - sw > 17 + ui_width(ld->client))
-        ui_put(w, 0, 17 + arrow_w - sw, sw, ld->server, false);
+    int cw = ui_width(ld->client), sw = ui_width(ld->server);
+    int cx = 17, sx = 17 + arrow_w - sw;
+    if (sx < cx + cw + 2) {
+        cx = 1 + (cw + 2 + sw < 17 + arrow_w ? 16 + arrow_w - (cw + 2 + sw) : 0);
+        sx = cx + cw + 2;
+    }
+    ui_put(w, 0, cx, COLS - cx, ld->client, false);
+    if (sx < COLS)
+        ui_put(w, 0, sx, COLS - sx, ld->server, false);
     wattrset(w, A_NORMAL);
     if (!ld->recorded) {
         ui_put(w, 2, 2, COLS - 4, "No history was recorded for this session.", false);
@@ -139,7 +172,7 @@ static void ladder_draw(struct screen *sc, struct ui *ui)
     int rows = ui_rows() - 2;
     for (int i = 0; i < rows && ld->scroll.top + i < (long)ld->n; i++)
         draw_event(ui, w, 1 + i, &ld->ev[ld->scroll.top + i],
-                   ld->scroll.top + i == ld->scroll.cursor);
+                   ld->scroll.top + i == ld->scroll.cursor, arrow_w);
     char foot[160];
     snprintf(foot, sizeof foot, " %zu event(s)%s  Enter: payload ", ld->n,
              ld->dropped ? " (more not kept)" : "");

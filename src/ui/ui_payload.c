@@ -1,9 +1,13 @@
 /* ui_payload: one message's payload as the application sees it (unmasked, decompressed for
- * permessage-deflate, HTTP/2 headers decoded) — as escaped text, then as a hex dump. */
+ * permessage-deflate, HTTP/2 headers decoded; HTTP/2 SETTINGS, WINDOW_UPDATE and GOAWAY
+ * decoded field by field) — as escaped text, then as a hex dump. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <nghttp2/nghttp2.h>
+
+#include "h2_settings.h"
 #include "ui_doc.h"
 #include "ui_internal.h"
 #include "ui_text.h"
@@ -26,6 +30,56 @@ static void add_text(struct ui *ui, struct doc *d, const uint8_t *p, size_t n)
         doc_add(d, PAIR_NONE, "  %s", line);
         start = i < n && p[i] == '\n' ? i + 1 : i;
     }
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool starts(const char *label, const char *word)
+{
+    size_t n = strlen(word);
+    return strncmp(label, word, n) == 0 && (label[n] == ' ' || label[n] == '\0');
+}
+
+/* The fields of an HTTP/2 frame whose payload is not text. n: the bytes kept (a payload cut
+ * short by the history's cap decodes as far as it goes). True if it was one of them. */
+static bool add_h2_fields(struct ui *ui, struct doc *d, const char *label, const uint8_t *p,
+                          size_t n)
+{
+    if (starts(label, "SETTINGS")) { /* RFC 9113 §6.5.1: 6-byte identifier/value pairs */
+        doc_add(d, PAIR_NONE, "SETTINGS");
+        for (size_t off = 0; off + 6 <= n; off += 6) {
+            char buf[16];
+            uint16_t id = (uint16_t)(p[off] << 8 | p[off + 1]);
+            doc_add(d, PAIR_NONE, "  %s = %u", h2_setting_name(id, buf), be32(p + off + 2));
+        }
+        if (n % 6)
+            doc_add(d, PAIR_WARNING, "  %zu byte(s) left over: not a whole setting", n % 6);
+    } else if (starts(label, "WINDOW_UPDATE")) { /* RFC 9113 §6.9: R bit, 31-bit increment */
+        if (n < 4)
+            return false;
+        doc_add(d, PAIR_NONE, "WINDOW_UPDATE");
+        doc_add(d, PAIR_NONE, "  window size increment %u%s", be32(p) & 0x7fffffffu,
+                p[0] & 0x80 ? "  (reserved bit set)" : "");
+    } else if (starts(label, "GOAWAY")) { /* RFC 9113 §6.8: last stream, error, debug data */
+        if (n < 8)
+            return false;
+        uint32_t code = be32(p + 4);
+        doc_add(d, PAIR_NONE, "GOAWAY");
+        doc_add(d, PAIR_NONE, "  last stream id %u", be32(p) & 0x7fffffffu);
+        doc_add(d, code ? PAIR_WARNING : PAIR_NONE, "  error code %u (%s)", code,
+                nghttp2_http2_strerror(code));
+        if (n > 8) {
+            char debug[320];
+            ui_escape(debug, sizeof debug, p + 8, n - 8 > 100 ? 100 : n - 8, ui->ascii);
+            doc_add(d, PAIR_NONE, "  debug data: %s", debug);
+        }
+    } else {
+        return false;
+    }
+    return true;
 }
 
 static void add_hex(struct doc *d, const uint8_t *p, size_t n)
@@ -66,7 +120,8 @@ void ui_payload_build(struct ui *ui, struct doc *d, const struct session *s, int
         doc_add(d, PAIR_DIM, "No payload.");
         return;
     }
-    add_text(ui, d, e->payload, e->payload_len);
+    if (e->proto != PROTO_HTTP2 || !add_h2_fields(ui, d, e->label, e->payload, e->payload_len))
+        add_text(ui, d, e->payload, e->payload_len);
     add_hex(d, e->payload, e->payload_len);
 }
 

@@ -10,15 +10,9 @@
 #include "idset.h"
 #include "report_json.h"
 #include "report_text.h"
+#include "ui_columns.h"
 #include "ui_internal.h"
 #include "ui_text.h"
-
-enum column { COL_ID, COL_START, COL_CLIENT, COL_SERVER, COL_PROTO, COL_OUTCOME, COL_STATUS,
-              COL_VERDICT, COL_FRAMES, COL_NDPI, COL_COUNT };
-
-static const char *const column_names[COL_COUNT] = {
-    "#", "Start", "Client", "Server", "Proto", "Outcome", "St", "Verdict", "Frames", "nDPI",
-};
 
 /* What a row shows, copied out of a session. */
 struct row {
@@ -29,11 +23,13 @@ struct row {
     uint8_t transition, outcome;
     int status;
     uint32_t errors, warnings, infos;
-    uint64_t volume;             /* frames, or stream bytes when there are none */
-    bool frames;
+    uint64_t frames;             /* frames or records, as the protocols count them */
+    uint64_t bytes;              /* stream bytes, both ways */
+    bool has_frames;             /* some protocol counted frames (else the cell shows -) */
     uint8_t lock;                /* enum lock_state */
     bool over_h2;                /* carried by an HTTP/2 stream (RFC 8441) */
     bool open;
+    unsigned char width[COL_COUNT]; /* each cell's display width, for the layout */
     char haystack[640];          /* everything the / filter searches, lower case */
 };
 
@@ -56,7 +52,12 @@ struct sessions {
     enum quick quick;
     char filter[128];
     struct idset selected;       /* session ids */
+    struct column_set columns;   /* chosen with --columns or the chooser (c) */
+    int need[COL_COUNT];         /* the widest cell of the shown rows, per column */
 };
+
+static void row_measure(bool ascii, struct row *r);
+static void measure_columns(struct sessions *ss);
 
 /* ---- selection ---- */
 
@@ -75,8 +76,8 @@ static void toggle(struct sessions *ss, uint64_t id)
 
 /* ---- rows ---- */
 
-/* Frames or records, as each protocol's part counts them (stream bytes if none). */
-static uint64_t volume_of(const struct session *s, bool *frames)
+/* Frames or records, as each protocol's part counts them. */
+static uint64_t frames_of(const struct session *s)
 {
     uint64_t v = 0;
     for (int p = 0; p < PROTO_COUNT; p++) {
@@ -85,8 +86,7 @@ static uint64_t volume_of(const struct session *s, bool *frames)
         if (m && m->volume && part)
             v += m->volume(part);
     }
-    *frames = v > 0;
-    return v ? v : s->stats.stream_bytes[0] + s->stats.stream_bytes[1];
+    return v;
 }
 
 /* Could upscope see inside? Closed if any protocol of the session kept its bytes hidden. */
@@ -144,11 +144,14 @@ static void fill_row(const struct ui *ui, struct row *r, const struct session *s
     r->errors = s->severity_count[SEV_ERROR];
     r->warnings = s->severity_count[SEV_WARNING];
     r->infos = s->severity_count[SEV_INFO];
-    r->volume = volume_of(s, &r->frames);
+    r->frames = frames_of(s);
+    r->has_frames = r->frames > 0;
+    r->bytes = s->stats.stream_bytes[0] + s->stats.stream_bytes[1];
     r->lock = (uint8_t)lock_of(s);
     r->over_h2 = s->ncarriers && s->carried_by[s->ncarriers - 1].proto == PROTO_HTTP2;
     r->open = open;
     fill_haystack(ui, r, s);
+    row_measure(ui->ascii, r);
     static const char *const lock_word[] = { "", " decrypted", " encrypted" };
     size_t used = strlen(r->haystack);
     snprintf(r->haystack + used, sizeof r->haystack - used, "%s", lock_word[r->lock]);
@@ -184,7 +187,8 @@ static int compare(const struct row *a, const struct row *b, enum column c)
     case COL_VERDICT:
         v = (int)(a->errors * 1000 + a->warnings) - (int)(b->errors * 1000 + b->warnings);
         break;
-    case COL_FRAMES: v = (a->volume > b->volume) - (a->volume < b->volume); break;
+    case COL_FRAMES: v = (a->frames > b->frames) - (a->frames < b->frames); break;
+    case COL_BYTES: v = (a->bytes > b->bytes) - (a->bytes < b->bytes); break;
     case COL_NDPI: v = strcmp(a->ndpi, b->ndpi); break;
     default: break;
     }
@@ -203,7 +207,19 @@ static int compare_shown(const void *a, const void *b, void *arg)
     return k->reverse ? -c : c;
 }
 
-/* Filters and sorts the rows; runs with no lock held. */
+/* Rows of the list: the content area less the headings and, when shown, the filter line. */
+static bool footer_shown(const struct sessions *ss)
+{
+    return ss->filter[0] || ss->quick != QUICK_ALL || ss->selected.n;
+}
+
+static int list_rows(const struct sessions *ss)
+{
+    int n = ui_rows() - 1 - footer_shown(ss);
+    return n > 0 ? n : 1;
+}
+
+/* Filters and sorts the rows, measures the columns; runs with no lock held. */
 static void apply_view(struct sessions *ss)
 {
     char needle[128];
@@ -220,7 +236,8 @@ static void apply_view(struct sessions *ss)
     for (size_t i = 0; i < ss->nshown; i++)
         if (ss->shown[i]->id == ss->cursor_id)
             ss->scroll.cursor = (long)i;
-    ui_scroll_fit(&ss->scroll, (long)ss->nshown, ui_rows() - 1);
+    ui_scroll_fit(&ss->scroll, (long)ss->nshown, list_rows(ss));
+    measure_columns(ss);
     ss->dirty = false;
 }
 
@@ -283,24 +300,91 @@ static void sessions_refresh(struct screen *sc, struct ui *ui)
 
 /* ---- drawing ---- */
 
+/* The widths the layout settled on: 0 for a column left out. */
 struct widths {
     int w[COL_COUNT];
 };
 
-/* Fixed columns first; client and server share what is left, nDPI gets the rest. */
-static struct widths layout(int cols)
+/* The order in which columns are left out when the terminal is too narrow: the least
+ * important first. The number is never left out. */
+static const enum column drop_order[] = { COL_BYTES, COL_START, COL_NDPI, COL_FRAMES,
+                                          COL_STATUS, COL_VERDICT, COL_OUTCOME, COL_PROTO,
+                                          COL_SERVER, COL_CLIENT };
+/* Left out before any address is shortened: the first this many of drop_order. */
+#define DROP_BEFORE_SQUEEZE 4
+#define ENDPOINT_MIN 14          /* room for ":port" and a few characters of the address */
+#define NDPI_MIN 8
+
+/* How narrow a column may be squeezed when there are not enough columns to show it whole. */
+static int squeezed_min(enum column c, int need, int dropped)
 {
-    struct widths l = { { 5, 8, 0, 0, 7, 11, 3, 8, 8, 0 } };
-    int fixed = COL_COUNT - 1; /* separators */
-    for (int i = 0; i < COL_COUNT; i++)
-        fixed += l.w[i];
-    int left = cols - fixed - 2;
-    int ep = left / 2 > 22 ? 22 : left / 2;
-    if (ep < 9)
-        ep = 9;
-    l.w[COL_CLIENT] = l.w[COL_SERVER] = ep;
-    l.w[COL_NDPI] = left - 2 * ep > 0 ? left - 2 * ep : 0;
+    int min = need;
+    if (c == COL_NDPI)
+        min = NDPI_MIN;
+    else if ((c == COL_CLIENT || c == COL_SERVER) && dropped >= DROP_BEFORE_SQUEEZE)
+        min = ENDPOINT_MIN;
+    return min < need ? min : need;
+}
+
+/* Each chosen column as wide as its widest cell (and heading), up to its maximum; when that
+ * is wider than the terminal, columns are left out in drop_order, and the addresses and nDPI's
+ * label shortened, whichever fits first. */
+static struct widths layout(const struct sessions *ss, int cols)
+{
+    struct widths l;
+    bool on[COL_COUNT];
+    for (int c = 0; c < COL_COUNT; c++)
+        on[c] = ss->columns.on[c] || c == COL_ID;
+    int ndrop = (int)(sizeof drop_order / sizeof drop_order[0]);
+    for (int dropped = 0; dropped <= ndrop; dropped++) {
+        int total = 1, slack = 0; /* the selection mark */
+        for (int c = 0; c < COL_COUNT; c++) {
+            l.w[c] = on[c] ? ss->need[c] : 0;
+            if (on[c]) {
+                total += l.w[c] + 1;
+                slack += l.w[c] - squeezed_min((enum column)c, l.w[c], dropped);
+            }
+        }
+        if (total - slack <= cols || dropped == ndrop) {
+            /* squeeze the widest squeezable column, a column at a time */
+            while (total > cols) {
+                int best = -1, room = 0;
+                for (int c = 0; c < COL_COUNT; c++) {
+                    int r = l.w[c] - squeezed_min((enum column)c, ss->need[c], dropped);
+                    if (on[c] && r > room) {
+                        room = r;
+                        best = c;
+                    }
+                }
+                if (best < 0)
+                    break;
+                l.w[best]--;
+                total--;
+            }
+            return l;
+        }
+        on[drop_order[dropped]] = false;
+    }
     return l;
+}
+
+/* An address and port cut to width, the port kept: the middle of the address gives way. */
+static void fit_endpoint(const struct ui *ui, char *out, size_t cap, const char *ep, int width)
+{
+    int len = (int)strlen(ep); /* report_endpoint() writes ASCII */
+    const char *colon = strrchr(ep, ':');
+    if (len <= width || !colon || width < 4) {
+        snprintf(out, cap, "%s", ep);
+        return;
+    }
+    int port = (int)strlen(colon), addr = width - port - 1; /* 1: the ellipsis */
+    if (addr < 2) {
+        snprintf(out, cap, "%s", ep);
+        return;
+    }
+    int head = (addr + 1) / 2, tail = addr - head;
+    snprintf(out, cap, "%.*s%s%.*s%s", head, ep, ui->ascii ? "~" : "\u2026", tail,
+             colon - tail, colon);
 }
 
 static void verdict(const struct row *r, char *buf, size_t n, enum ui_pair *pair)
@@ -317,35 +401,76 @@ static void verdict(const struct row *r, char *buf, size_t n, enum ui_pair *pair
     }
 }
 
-static void draw_row(struct ui *ui, WINDOW *w, int y, const struct row *r, bool cursor,
-                     bool selected, const struct widths *l)
+#define CELL 96
+
+/* A row's cells, as drawn (before any shortening). */
+static void row_cells(bool ascii, const struct row *r, char cell[COL_COUNT][CELL],
+                      enum ui_pair *vpair)
 {
-    char cell[COL_COUNT][96];
     static const char *const proto[TRANSITION_COUNT] = { "-", "WS", "h2c", "TLS", "h2" };
-    enum ui_pair vpair;
-    snprintf(cell[COL_ID], sizeof cell[0], "%llu", (unsigned long long)r->id);
-    report_time(r->start, cell[COL_START], sizeof cell[0], false);
+    snprintf(cell[COL_ID], CELL, "%llu", (unsigned long long)r->id);
+    report_time(r->start, cell[COL_START], CELL, false);
     memmove(cell[COL_START], cell[COL_START] + 11, 9); /* HH:MM:SS */
-    snprintf(cell[COL_CLIENT], sizeof cell[0], "%s", r->client);
-    snprintf(cell[COL_SERVER], sizeof cell[0], "%s", r->server);
+    snprintf(cell[COL_CLIENT], CELL, "%s", r->client);
+    snprintf(cell[COL_SERVER], CELL, "%s", r->server);
     /* the lock after the protocol: open, decrypted (WS🔓); closed, not readable (TLS🔒) */
     static const char *const lock[2][3] = { { "", "\U0001F513", "\U0001F512" },
                                             { "", "+", "-" } };
     const char *name = r->transition == TRANSITION_NONE && r->lock ? "TLS" : proto[r->transition];
-    snprintf(cell[COL_PROTO], sizeof cell[0], "%s%s%s", name, r->over_h2 ? "/h2" : "",
-             lock[ui->ascii][r->lock]);
-    snprintf(cell[COL_OUTCOME], sizeof cell[0], "%s%s", outcome_name(r->outcome),
-             r->open ? "*" : "");
-    snprintf(cell[COL_STATUS], sizeof cell[0], r->status ? "%d" : "-", r->status);
-    verdict(r, cell[COL_VERDICT], sizeof cell[0], &vpair);
-    snprintf(cell[COL_FRAMES], sizeof cell[0], r->frames ? "%llu" : "%lluB",
-             (unsigned long long)r->volume);
-    snprintf(cell[COL_NDPI], sizeof cell[0], "%s", r->ndpi);
+    snprintf(cell[COL_PROTO], CELL, "%s%s%s", name, r->over_h2 ? "/h2" : "", lock[ascii][r->lock]);
+    snprintf(cell[COL_OUTCOME], CELL, "%s%s", outcome_name(r->outcome), r->open ? "*" : "");
+    snprintf(cell[COL_STATUS], CELL, r->status ? "%d" : "-", r->status);
+    verdict(r, cell[COL_VERDICT], CELL, vpair);
+    snprintf(cell[COL_FRAMES], CELL, r->has_frames ? "%llu" : "-",
+             (unsigned long long)r->frames);
+    snprintf(cell[COL_BYTES], CELL, "%llu", (unsigned long long)r->bytes);
+    snprintf(cell[COL_NDPI], CELL, "%s", r->ndpi);
+}
+
+/* Remembers how wide each of the row's cells is (the layout reads it, not the cells). */
+static void row_measure(bool ascii, struct row *r)
+{
+    char cell[COL_COUNT][CELL];
+    enum ui_pair vpair;
+    row_cells(ascii, r, cell, &vpair);
+    for (int c = 0; c < COL_COUNT; c++) {
+        int w = ui_width(cell[c]);
+        r->width[c] = (unsigned char)(w > 255 ? 255 : w);
+    }
+}
+
+/* The widest cell of each column over the shown rows, with room for the heading and the sort
+ * mark, up to the column's maximum. */
+static void measure_columns(struct sessions *ss)
+{
+    for (int c = 0; c < COL_COUNT; c++)
+        ss->need[c] = ui_width(column_info((enum column)c)->head) + 1;
+    for (size_t i = 0; i < ss->nshown; i++)
+        for (int c = 0; c < COL_COUNT; c++)
+            if (ss->shown[i]->width[c] > ss->need[c])
+                ss->need[c] = ss->shown[i]->width[c];
+    for (int c = 0; c < COL_COUNT; c++)
+        if (ss->need[c] > column_info((enum column)c)->max)
+            ss->need[c] = column_info((enum column)c)->max;
+}
+
+static void draw_row(struct ui *ui, WINDOW *w, int y, const struct row *r, bool cursor,
+                     bool selected, const struct sessions *ss, const struct widths *l)
+{
+    char cell[COL_COUNT][CELL];
+    enum ui_pair vpair;
+    row_cells(ui->ascii, r, cell, &vpair);
+    for (int c = COL_CLIENT; c <= COL_SERVER; c++) {
+        char cut[CELL];
+        fit_endpoint(ui, cut, sizeof cut, cell[c], l->w[c]);
+        memcpy(cell[c], cut, sizeof cut);
+    }
     attr_t base = cursor ? ui_attr(ui, PAIR_CURSOR) : A_NORMAL;
     wattrset(w, base);
     mvwaddch(w, y, 0, selected ? '*' : ' ');
     int x = 1;
-    for (int c = 0; c < COL_COUNT; c++) {
+    for (int i = 0; i < COL_COUNT; i++) {
+        int c = ss->columns.order[i];
         if (l->w[c] <= 0)
             continue;
         if (c == COL_VERDICT && !cursor)
@@ -361,42 +486,49 @@ static void draw_row(struct ui *ui, WINDOW *w, int y, const struct row *r, bool 
     wattrset(w, A_NORMAL);
 }
 
+static void draw_headings(const struct sessions *ss, WINDOW *w, const struct widths *l)
+{
+    wattrset(w, A_BOLD);
+    int x = 1;
+    for (int i = 0; i < COL_COUNT; i++) {
+        int c = ss->columns.order[i];
+        if (l->w[c] <= 0)
+            continue;
+        char head[32];
+        snprintf(head, sizeof head, "%s%s", column_info((enum column)c)->head,
+                 (enum column)c == ss->sort ? (ss->reverse ? "v" : "^") : "");
+        ui_put(w, 0, x, l->w[c], head, true);
+        x += l->w[c] + 1;
+    }
+    wattrset(w, A_NORMAL);
+}
+
 static void sessions_draw(struct screen *sc, struct ui *ui)
 {
     struct sessions *ss = sc->state;
     WINDOW *w = sc->win;
     if (ss->dirty)
         apply_view(ss);
-    struct widths l = layout(COLS);
-    wattrset(w, A_BOLD);
-    int x = 1;
-    for (int c = 0; c < COL_COUNT; c++) {
-        if (l.w[c] <= 0)
-            continue;
-        char head[32];
-        snprintf(head, sizeof head, "%s%s", column_names[c],
-                 (enum column)c == ss->sort ? (ss->reverse ? "v" : "^") : "");
-        ui_put(w, 0, x, l.w[c], head, true);
-        x += l.w[c] + 1;
-    }
-    wattrset(w, A_NORMAL);
-    int rows = ui_rows() - 1;
+    int rows = list_rows(ss);
+    ui_scroll_fit(&ss->scroll, (long)ss->nshown, rows); /* the filter line may have appeared */
+    struct widths l = layout(ss, COLS);
+    draw_headings(ss, w, &l);
     for (int i = 0; i < rows && ss->scroll.top + i < (long)ss->nshown; i++) {
         const struct row *r = ss->shown[ss->scroll.top + i];
         draw_row(ui, w, 1 + i, r, ss->scroll.top + i == ss->scroll.cursor,
-                 is_selected(ss, r->id), &l);
+                 is_selected(ss, r->id), ss, &l);
     }
     if (ss->nshown == 0) {
         ui_put(w, 2, 2, COLS - 4, ss->n ? "No session matches the filter."
                                         : "No upgrade session yet.", false);
     }
-    if (ss->filter[0] || ss->quick != QUICK_ALL || ss->selected.n) {
+    if (footer_shown(ss)) {
         char f[256], safe[200];
         ui_escape(safe, sizeof safe, ss->filter, strlen(ss->filter), ui->ascii);
         snprintf(f, sizeof f, " filter: %s  quick: %s  selected: %zu  shown: %zu ",
                  safe[0] ? safe : "-", quick_names[ss->quick], ss->selected.n, ss->nshown);
         wattrset(w, ui_attr(ui, PAIR_DIM));
-        ui_put(w, ui_rows() - 1, 0, COLS, f, false);
+        ui_put(w, ui_rows() - 1, 0, COLS, f, true);
         wattrset(w, A_NORMAL);
     }
 }
@@ -423,7 +555,7 @@ static size_t target_ids(const struct sessions *ss, uint64_t **out)
 static void save_pcap(struct sessions *ss, struct ui *ui)
 {
     char path[512] = "upscope-sessions.pcap", err[512] = "out of memory";
-    if (!ui_prompt(ui, "Save packets to:", path, sizeof path) || !path[0])
+    if (!ui_ask_file(ui, "Save packets to:", path, sizeof path))
         return;
     uint64_t *ids;
     size_t n = target_ids(ss, &ids), got = 0;
@@ -454,7 +586,7 @@ static void save_pcap(struct sessions *ss, struct ui *ui)
 static void export_json(struct sessions *ss, struct ui *ui)
 {
     char path[512] = "upscope-sessions.ndjson";
-    if (!ui_prompt(ui, "Export reports to:", path, sizeof path) || !path[0])
+    if (!ui_ask_file(ui, "Export reports to:", path, sizeof path))
         return;
     uint64_t *ids;
     size_t n = target_ids(ss, &ids), made = 0;
@@ -484,11 +616,26 @@ static void export_json(struct sessions *ss, struct ui *ui)
 
 /* ---- keys ---- */
 
+/* The chosen column after c, in the order shown (c itself may have been hidden since). */
+static enum column next_sort(const struct column_set *set, enum column c)
+{
+    int at = 0;
+    for (int i = 0; i < COL_COUNT; i++)
+        if (set->order[i] == c)
+            at = i;
+    for (int k = 1; k <= COL_COUNT; k++) {
+        int next = set->order[(at + k) % COL_COUNT];
+        if (set->on[next])
+            return (enum column)next;
+    }
+    return COL_ID;
+}
+
 static enum key_result sessions_key(struct screen *sc, struct ui *ui, enum ui_action act)
 {
     struct sessions *ss = sc->state;
     const struct row *cur = ss->nshown ? ss->shown[ss->scroll.cursor] : NULL;
-    if (ui_scroll_key(&ss->scroll, act, (long)ss->nshown, ui_rows() - 1)) {
+    if (ui_scroll_key(&ss->scroll, act, (long)ss->nshown, list_rows(ss))) {
         if (ss->nshown)
             ss->cursor_id = ss->shown[ss->scroll.cursor]->id;
         return KEY_HANDLED;
@@ -510,16 +657,19 @@ static enum key_result sessions_key(struct screen *sc, struct ui *ui, enum ui_ac
         ui_message(ui, "Quick filter: %s", quick_names[ss->quick]);
         break;
     case ACT_SORT:
-        ss->sort = (enum column)((ss->sort + 1) % COL_COUNT);
-        ui_message(ui, "Sorted by %s", column_names[ss->sort]);
+        ss->sort = next_sort(&ss->columns, ss->sort);
+        ui_message(ui, "Sorted by %s", column_info(ss->sort)->head);
         break;
+    case ACT_COLUMNS:
+        ui_push(ui, ui_columns_new(ui, &ss->columns));
+        return KEY_HANDLED;
     case ACT_SORT_REVERSE:
         ss->reverse = !ss->reverse;
         break;
     case ACT_SELECT:
         if (cur) {
             toggle(ss, cur->id);
-            ui_scroll_key(&ss->scroll, ACT_DOWN, (long)ss->nshown, ui_rows() - 1);
+            ui_scroll_key(&ss->scroll, ACT_DOWN, (long)ss->nshown, list_rows(ss));
             ss->cursor_id = ss->shown[ss->scroll.cursor]->id;
         }
         return KEY_HANDLED;
@@ -564,12 +714,14 @@ static const struct screen_ops sessions_ops = {
     .destroy = sessions_destroy,
 };
 
-struct screen *ui_sessions_new(struct ui *ui)
+struct screen *ui_sessions_new(struct ui *ui, const struct column_set *columns)
 {
     (void)ui;
     struct sessions *ss = calloc(1, sizeof *ss);
     if (!ss)
         return NULL;
     ss->sort = COL_ID;
+    ss->columns = *columns;
+    measure_columns(ss);
     return ui_screen_new(&sessions_ops, ss);
 }
