@@ -105,9 +105,24 @@ static bool open_keylogs(struct app *a)
 
 /* ---- where sessions go ---- */
 
+#define DROPS_EVERY_US 100000u /* live: how often the kernel's drop count is read ... */
+#define DROPS_AT_END_US 1000u   /* ... and at a session's end, at most this often */
+
+/* Live: the kernel's drop count (libpcap's, kept across its reads); when it has risen, the
+ * sessions open now will say packets were lost while they were (on_session). */
+static void check_drops(struct app *a)
+{
+    uint64_t recv, drop, ifdrop;
+    if (!capture_drops(&a->cap, &recv, &drop, &ifdrop) || drop + ifdrop <= a->drops_seen)
+        return;
+    a->drops_seen = drop + ifdrop;
+    a->drop_epoch++;
+}
+
 static void on_session_begin(void *app, struct session *s)
 {
     struct app *a = app;
+    s->drop_epoch = a->drop_epoch;
     if (a->ui)
         store_begin(&a->store, s); /* the capture thread holds the store lock */
 }
@@ -115,6 +130,11 @@ static void on_session_begin(void *app, struct session *s)
 static void on_session(void *app, struct session *s)
 {
     struct app *a = app;
+    if (a->cap.live && s->end >= a->drops_checked + DROPS_AT_END_US) {
+        a->drops_checked = s->end;   /* a burst can fit between two ticks: look now too */
+        check_drops(a);
+    }
+    s->capture_drops = s->drop_epoch != a->drop_epoch; /* drops while it was open */
     bool chosen = options_chosen(a->opt, s);
     if (a->export)
         export_session_end(a->export, s, chosen);
@@ -164,14 +184,19 @@ static void publish_status(struct app *a)
  * (packet time offline; live, packet time or, when the link is quiet, the wall clock). The
  * caller holds the lock. */
 struct ticks {
-    ts_us_t next_expire, next_status;
+    ts_us_t next_expire, next_status, next_drops;
 };
+
 
 static void tick(struct app *a, struct ticks *t, ts_us_t now)
 {
     if (now >= t->next_expire) {
         worker_expire(&a->worker, now);
         t->next_expire = now + EXPIRE_EVERY_US;
+    }
+    if (a->cap.live && now >= t->next_drops) {
+        check_drops(a);
+        t->next_drops = now + DROPS_EVERY_US;
     }
     if (a->ui && now >= t->next_status) {
         publish_status(a);
@@ -204,7 +229,7 @@ static void name_source(const struct options *o, char *buf, size_t len)
 static void packet_loop(struct app *a)
 {
     struct packet pkt;
-    struct ticks t = { 0, 0 };
+    struct ticks t = { 0, 0, 0 };
     uint64_t seen = 0, packets = 0;
     struct progress prog;
     /* not when the summary goes to the same terminal: its lines would run into the progress
@@ -253,6 +278,8 @@ static void packet_loop(struct app *a)
                      : a->cap.live ? "capture stopped" : "stopped before the end of the file";
     lock(a);
     publish_status(a);
+    if (a->cap.live)
+        check_drops(a);        /* drops up to here count for the sessions still open */
     worker_finish(&a->worker); /* open sessions end here, marked incomplete */
     a->status_bar.input_done = true;
     unlock(a);
@@ -407,7 +434,10 @@ int app_run(struct app *a, const struct options *o)
     if (started && a->cap.live)
         print_live_counts(a);
     /* a->source, not a->cap.source: capture_close() frees the file names */
-    struct html_run run = { a->source, a->cap.live, a->worker.count.packets, a->input_end };
+    struct html_run run = { a->source, a->cap.live, a->worker.count.packets, a->input_end,
+                            false, 0, 0, 0 };
+    if (started && a->cap.live)
+        run.have_drops = capture_drops(&a->cap, &run.received, &run.dropped, &run.if_dropped);
     worker_free(&a->worker);
     capture_close(&a->cap);
     export_free(a->export);

@@ -49,6 +49,9 @@ struct app {
     struct store store;          /* valid when ui */
     struct app_status status_bar;
     uint64_t last_session_id;
+    uint64_t drop_epoch;         /* live: rises each time the kernel's drop count is seen to */
+    uint64_t drops_seen;         /* ... the count (kernel and interface) last seen */
+    uint64_t drops_checked;      /* ... when a session's end last read it (packet time) */
     char source[1024];           /* what "capture.source" says: the -r arguments or the
                                   * interface */
     pthread_t capture_thread;

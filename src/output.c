@@ -196,6 +196,10 @@ bool output_close(struct output *o, bool tally, const struct html_run *run)
         fprintf(stderr, "upscope: writing the summary failed: %s\n", strerror(errno));
         o->text_failed = true;
     }
+    if (o->json && run && run->live && !o->json_failed && !report_json_write_run(o->json, run)) {
+        fprintf(stderr, "upscope: writing the NDJSON report failed: %s\n", strerror(errno));
+        o->json_failed = true;
+    }
     if (o->json_owned && fclose(o->json) != 0 && !o->json_failed) {
         fprintf(stderr, "upscope: closing the NDJSON report failed: %s\n", strerror(errno));
         o->json_failed = true;

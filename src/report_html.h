@@ -33,6 +33,8 @@ struct html_run {
     bool live;
     uint64_t packets;
     const char *ended;           /* how reading ended, in words */
+    bool have_drops;             /* live: the kernel's counters below were read */
+    uint64_t received, dropped, if_dropped;
 };
 
 /* Creates (truncates) the file now, so a path that cannot be written fails at start. NULL with

@@ -9,6 +9,7 @@
 #include "dissector.h"
 #include "escape.h"
 #include "lifecycle.h"
+#include "report_html.h"
 #include "report_text.h"
 #include "tunnel_report.h"
 
@@ -183,10 +184,11 @@ static json_t *session_json(const struct session *s)
     json_object_set_new(o, "stats", stats_json(s));
     json_object_set_new(o, "lifecycle", lifecycle_json(s));
     /* where to look in Wireshark: tcp.stream counts connections from 0 as upscope's flows do */
-    json_object_set_new(o, "capture", json_pack("{s:o, s:I, s:o}", "source",
+    json_object_set_new(o, "capture", json_pack("{s:o, s:I, s:o, s:b}", "source",
                         json_wire_str(s->source), "tcp_stream", (json_int_t)s->flow_id - 1,
                         "first_frame", s->first_frame ? json_integer((json_int_t)s->first_frame)
-                                                      : json_null()));
+                                                      : json_null(),
+                        "drops_during", s->capture_drops));
     return o;
 }
 
@@ -196,6 +198,27 @@ char *report_json_string(const struct session *s)
     char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
+}
+
+bool report_json_write_run(FILE *out, const struct html_run *run)
+{
+    json_t *kernel = run->have_drops
+        ? json_pack("{s:I, s:I, s:I}", "received", (json_int_t)run->received,
+                    "dropped", (json_int_t)run->dropped,
+                    "if_dropped", (json_int_t)run->if_dropped)
+        : json_null();
+    json_t *o = json_pack("{s:{s:o, s:b, s:I, s:o, s:o}}", "run",
+                          "source", json_wire_str(run->source), "live", run->live,
+                          "packets", (json_int_t)run->packets,
+                          "kernel", kernel ? kernel : json_null(),
+                          "ended", run->ended ? json_string(run->ended) : json_null());
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (!text)
+        return false;
+    bool ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF && fflush(out) == 0;
+    free(text);
+    return ok;
 }
 
 bool report_json_write(FILE *out, const struct session *s)

@@ -15,6 +15,11 @@
 /* Writes one line (the object and '\n') and flushes. False on a write error. */
 bool report_json_write(FILE *out, const struct session *s);
 
+struct html_run;
+/* Live capture: the run's last line, {"run": {...}} (not a session: it has no "id"): the
+ * interface, packets, the kernel's counters of received and dropped packets, how it ended. */
+bool report_json_write_run(FILE *out, const struct html_run *run);
+
 /* The object as a heap string without newline (caller frees), or NULL. */
 char *report_json_string(const struct session *s);
 

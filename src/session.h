@@ -175,6 +175,8 @@ struct session {
     struct session_finding findings[SESSION_MAX_FINDINGS];
     uint32_t nfindings, findings_dropped;
     uint64_t truncated[2];             /* bytes the snap length cut off, by direction */
+    uint64_t drop_epoch;               /* live: the kernel drop count's epoch when it began */
+    bool capture_drops;                /* live: the kernel dropped packets while it was open */
     uint32_t findings_withheld;        /* not raised: they could rest on those bytes */
     uint32_t severity_count[SEV_COUNT];
     struct session_stats stats;

@@ -45,19 +45,41 @@ for m in 1 2; do
 done
 check "tcpreplay sends $SESSIONS sessions into the pair" in_ns tcpreplay -q -i fo0 "$TMP/ws.pcap"
 
-reported() { cat "$TMP"/m?.ndjson 2>/dev/null | wc -l; }
+# sessions: the lines with an id (a live run ends with its {"run": ...} record)
+sessions_of() { jq -c 'select(.id)' "$@" 2>/dev/null; }
+reported() { sessions_of "$TMP"/m?.ndjson | wc -l; }
 for _ in $(seq 100); do [ "$(reported)" -ge $SESSIONS ] && break; sleep 0.1; done
 for p in "${members[@]}"; do kill -INT "$p"; wait "$p"; done
 
-n1=$(wc -l <"$TMP/m1.ndjson"); n2=$(wc -l <"$TMP/m2.ndjson")
+n1=$(sessions_of "$TMP/m1.ndjson" | wc -l); n2=$(sessions_of "$TMP/m2.ndjson" | wc -l)
 check_eq "together they report every session" $SESSIONS $((n1 + n2))
 check_eq "each exactly once (no connection seen by both)" $SESSIONS \
-    "$(jq -r '"\(.client.ip):\(.client.port)"' "$TMP"/m?.ndjson | sort -u | wc -l)"
+    "$(sessions_of "$TMP"/m?.ndjson | jq -r '"\(.client.ip):\(.client.port)"' | sort -u | wc -l)"
 check_eq "and each whole: switched, complete, a message each way" "$SESSIONS" \
     "$(jq -c 'select(.outcome == "switched" and .incomplete == false)' "$TMP"/m?.ndjson | wc -l)"
+check_eq "each member's report ends with the run record: the kernel counters" "0 0" \
+    "$(for m in 1 2; do tail -1 "$TMP/m$m.ndjson" | jq -r .run.kernel.dropped; done | paste -sd' ')"
+check_eq "... matching --stats (received by filter)" \
+    "$(stat_of pcap.received <"$TMP/m1.err")" "$(tail -1 "$TMP/m1.ndjson" | jq -r .run.kernel.received)"
+check_eq "no session says the kernel dropped packets while it was open" "" \
+    "$(jq -r 'select(.capture.drops_during) | .id' "$TMP"/m?.ndjson)"
 check "the group split the work: member 1 reported some ($n1)" test "$n1" -gt 0
 check "and member 2 some ($n2)" test "$n2" -gt 0
 for m in 1 2; do
     check_eq "member $m: no kernel drops" 0 "$(stat_of pcap.dropped <"$TMP/m$m.err")"
 done
+
+# drops forced: a 1 KiB kernel buffer and no pause between packets. The run record counts
+# them as --stats does, and sessions open while they happened say so
+# ip execs upscope: $! is upscope's own pid, for SIGINT (a shell function's would not pass it)
+ip netns exec "$ns" "$UPSCOPE" -i fo1 -B 1 -N -q --stats -j "$TMP/d.ndjson" >/dev/null 2>"$TMP/d.err" &
+pids+=($!); small=$!
+check "a 1 KiB buffer: upscope listens" wait_file "$TMP/d.err" "listening on fo1"
+in_ns tcpreplay -q --topspeed -i fo0 "$TMP/ws.pcap" >/dev/null 2>&1
+sleep 1; kill -INT $small; wait $small
+dropped=$(tail -1 "$TMP/d.ndjson" | jq -r .run.kernel.dropped)
+check "the kernel dropped packets ($dropped)" test "${dropped:-0}" -gt 0
+check_eq "the run record's drops are --stats' ones" "$(stat_of pcap.dropped <"$TMP/d.err")" "$dropped"
+check "sessions open while packets were dropped say so" \
+    test "$(jq -c 'select(.capture.drops_during == true)' "$TMP/d.ndjson" | wc -l)" -gt 0
 done_testing

@@ -59,7 +59,13 @@ kill -INT $up; wait $up; status=$?
 check_eq "SIGINT: a clean exit" 0 "$status"
 check_contains "SIGINT: the capture counters are printed" "$TMP/a.err" "packets captured"
 check_eq "-N: one session, complete" "switched websocket false" \
-    "$(jq -r '[.outcome, .transition, .incomplete] | join(" ")' "$TMP/a.ndjson")"
+    "$(jq -r 'select(.id) | [.outcome, .transition, .incomplete] | join(" ")' "$TMP/a.ndjson")"
+check_eq "live: the report ends with the run record (interface, ended, kernel counters)" \
+    "lo true capture stopped 0" \
+    "$(tail -1 "$TMP/a.ndjson" | jq -r '.run | "\(.source) \(.live) \(.ended) \(.kernel.dropped)"')"
+check_eq "... its packets and received counts as the stderr line says" \
+    "$(sed -n 's/^upscope: \([0-9]*\) packets captured, \([0-9]*\) received by filter.*/\1 \2/p' "$TMP/a.err")" \
+    "$(tail -1 "$TMP/a.ndjson" | jq -r '.run | "\(.packets) \(.kernel.received)"')"
 
 # 2. SIGINT while a session is open: reported, marked incomplete; -w writes it
 next_port; server $port
@@ -70,7 +76,7 @@ sleep 2
 kill -TERM $up; wait $up; status=$?
 check_eq "SIGTERM with an open session: a clean exit" 0 "$status"
 check_eq "the open session is reported as incomplete" "switched true" \
-    "$(jq -r '[.outcome, .incomplete] | join(" ")' "$TMP/b.ndjson")"
+    "$(jq -r 'select(.id) | [.outcome, .incomplete] | join(" ")' "$TMP/b.ndjson")"
 check_eq "-w: the pcap holds the session" "switched" \
     "$("$UPSCOPE" -q -j - -r "$TMP/b.pcap" | jq -r .outcome)"
 check "-w: the pcap is valid for capinfos" capinfos "$TMP/b.pcap"
@@ -88,7 +94,7 @@ check "quiet link: while its client still holds the connection open" kill -0 $cl
 kill -INT $up; wait $up
 kill $client 2>/dev/null
 check_eq "quiet link: reported once, as switched and incomplete" "switched true" \
-    "$(jq -r '[.outcome, .incomplete] | join(" ")' "$TMP/q.ndjson")"
+    "$(jq -r 'select(.id) | [.outcome, .incomplete] | join(" ")' "$TMP/q.ndjson")"
 
 # 3. -Z: root dropped once the capture is open
 if [ "$(id -u)" = 0 ]; then
