@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 BUILD_DEPS="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev libncurses-dev
  zlib1g-dev libssl-dev libnghttp2-dev libjansson-dev check"
 TEST_DEPS="tshark python3 python3-websockets jq tmux tcpdump tcpreplay iproute2 procps chromium clang
- libclang-rt-dev valgrind"
+ libclang-rt-dev valgrind time"
 
 deps=""
 for arg in "$@"; do

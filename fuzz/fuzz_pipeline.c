@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct worker_config cfg;
     worker_config_defaults(&cfg);
     cfg.ndpi_packets = 0;
+    cfg.memcap = 0; /* libFuzzer's own heap would drive evictions: results must not depend on it */
     cfg.report_all = true;
     cfg.record_events = true;
     cfg.max_flows = 64;

@@ -133,6 +133,18 @@ static void evict_one(struct flow_table *t)
         flow_remove(t, t->open_tail, FLOW_END_EVICTED);
 }
 
+bool flow_evict_oldest(struct flow_table *t)
+{
+    struct flow *o = t->open_tail, *c = t->closed_tail;
+    if (!o && !c)
+        return false;
+    if (c && (!o || c->last_ts <= o->last_ts))
+        flow_remove(t, c, FLOW_END_CLOSED);
+    else
+        flow_remove(t, o, FLOW_END_EVICTED);
+    return true;
+}
+
 /* ---- lookup ---- */
 
 struct flow *flow_lookup(struct flow_table *t, const struct flow_key *key, ts_us_t ts,

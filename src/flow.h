@@ -147,6 +147,10 @@ void flow_mark_closed(struct flow_table *t, struct flow *f);
 /* Ends and frees one flow now. */
 void flow_remove(struct flow_table *t, struct flow *f, enum flow_end why);
 
+/* Ends the least recently seen flow, open or closed (--memcap); false when there is none. An
+ * open one counts as evicted. */
+bool flow_evict_oldest(struct flow_table *t);
+
 /* Ends flows idle past their timeout at time now. */
 void flow_expire(struct flow_table *t, ts_us_t now);
 

@@ -74,7 +74,7 @@ void lifecycle_end_words(struct life_end e, char *buf, size_t cap)
         { "close_handshake", "close handshake" }, { "close_unanswered", "close not answered" },
         { "stream_end", "END_STREAM" }, { "stream_reset", "RST_STREAM" },
         { "tcp_fin", "TCP FIN" }, { "tcp_rst", "TCP RST" }, { "idle_timeout", "idle timeout" },
-        { "evicted", "evicted (--max-flows)" }, { "capture_end", "end of the capture" },
+        { "evicted", "evicted (--max-flows or --memcap)" }, { "capture_end", "end of the capture" },
         { "replaced", "a new session on the connection" }, { "port_reused", "a new SYN" },
         { "open", "still open" }, { "layer_end", "its carrier ended" },
     };

@@ -17,6 +17,7 @@ enum {
     OPT_COLOR,
     OPT_FLOW_TIMEOUT,
     OPT_MAX_FLOWS,
+    OPT_MEMCAP,
     OPT_MAX_HEAD,
     OPT_REASM_QUEUE,
     OPT_FAIL_ON,
@@ -87,6 +88,8 @@ static const char usage_text[] =
     "      --flow-timeout=SEC   idle time after which a connection ends (default 300)\n"
     "      --max-flows=N        connections tracked at once; the least recently seen is\n"
     "                           evicted beyond this (default 500000)\n"
+    "      --memcap=MIB         heap in use before the least recently seen connections are\n"
+    "                           evicted (default 384; 0: no cap)\n"
     "      --max-head=BYTES     largest HTTP/1.1 message head inspected; larger ones are\n"
     "                           reported and skipped (default 65536)\n"
     "      --reasm-queue=KIB    out-of-order bytes held per direction (default 1024)\n"
@@ -114,6 +117,7 @@ static const struct option long_opts[] = {
     { "colour", required_argument, NULL, OPT_COLOR },
     { "flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+    { "memcap", required_argument, NULL, OPT_MEMCAP },
     { "max-head", required_argument, NULL, OPT_MAX_HEAD },
     { "reasm-queue", required_argument, NULL, OPT_REASM_QUEUE },
     { "fail-on", required_argument, NULL, OPT_FAIL_ON },
@@ -314,6 +318,9 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case OPT_MAX_FLOWS:
         if (!parse_number("--max-flows", arg, 1, 1u << 30, &v)) return false;
         o->worker.max_flows = (uint32_t)v; return true;
+    case OPT_MEMCAP:
+        if (!parse_number("--memcap", arg, 0, 1u << 20, &v)) return false;
+        o->worker.memcap = (uint64_t)v << 20; return true;
     case OPT_REASM_QUEUE:
         if (!parse_number("--reasm-queue", arg, 1, 1u << 20, &v)) return false;
         o->worker.reasm.dir_bytes = (uint32_t)(v * 1024); return true;

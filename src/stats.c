@@ -55,6 +55,10 @@ static void print_flows(FILE *out, const struct worker *w)
     line(out, "flows.timed_out", f->timed_out);
     line(out, "flows.evicted", f->evicted);
     line(out, "flows.reused", f->reused);
+    line(out, "memcap.limit", w->cfg.memcap);
+    line(out, "memcap.heap_peak", w->count.heap_peak);
+    line(out, "memcap.hits", w->count.memcap_hits);
+    line(out, "memcap.evicted", w->count.memcap_evicted);
     line(out, "tcp.streams", w->count.streams);
     line(out, "tcp.syn", w->tcp.syn);
     line(out, "tcp.syn_ack", w->tcp.syn_ack);

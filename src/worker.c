@@ -1,6 +1,7 @@
 /* worker: the per-packet pipeline (see worker.h). */
 #include "worker.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +14,30 @@
  * mid-stream WebSocket heuristic to see several frames. */
 #define PROBE_LIMIT 1024
 
+/* --memcap: the heap is measured every this many packets (a packet allocates at most a few
+ * tens of KiB, so the overshoot between checks is a few MiB) ... */
+#define MEMCAP_CHECK_PACKETS 256
+/* ... and, when over, connections are evicted this many at a time down to 15/16 of the cap. */
+#define MEMCAP_EVICT_BATCH 32
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UPSCOPE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define UPSCOPE_ASAN 1
+#endif
+#ifdef UPSCOPE_ASAN
+#include <sanitizer/allocator_interface.h>
+#endif
+
 void worker_config_defaults(struct worker_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     decode_config_defaults(&cfg->decode);
     cfg->max_flows = 500000;
+    cfg->memcap = 384ull << 20;
     cfg->idle_timeout = 300 * SEC_US;
     cfg->closed_timeout = 10 * SEC_US;
     reasm_limits_defaults(&cfg->reasm);
@@ -204,10 +224,50 @@ static void process_tcp(struct worker *w, struct packet *pkt)
     w->touched = f->conn ? dissect_session(&f->conn->dx) : NULL;
 }
 
+uint64_t worker_heap_in_use(void)
+{
+#if defined(UPSCOPE_ASAN)
+    return __sanitizer_get_current_allocated_bytes(); /* ASan replaces malloc */
+#elif defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd; /* in use: arena chunks and mmap'd blocks */
+#else
+    return 0;
+#endif
+}
+
+/* --memcap: over the cap, the least recently seen connections end (their sessions are
+ * reported, marked evicted) until the heap is back under 15/16 of it. Memory that is not a
+ * connection's (sessions waiting for the text summary's order, the UI's store, the HTML
+ * report) is not reclaimed here: with no flow left, eviction stops. */
+static void memcap_enforce(struct worker *w)
+{
+    uint64_t used = worker_heap_in_use();
+    w->count.memcap_checks++;
+    if (used > w->count.heap_peak)
+        w->count.heap_peak = used;
+    if (used <= w->cfg.memcap)
+        return;
+    w->count.memcap_hits++;
+    uint64_t target = w->cfg.memcap - w->cfg.memcap / 16;
+    while (used > target) {
+        int n = 0;
+        uint64_t before = w->flows.stats.evicted;
+        while (n < MEMCAP_EVICT_BATCH && flow_evict_oldest(&w->flows))
+            n++;
+        w->count.memcap_evicted += w->flows.stats.evicted - before;
+        if (n < MEMCAP_EVICT_BATCH)
+            break; /* no flow left */
+        used = worker_heap_in_use();
+    }
+}
+
 void worker_packet(struct worker *w, struct packet *pkt)
 {
     w->dispatch.frame = pkt->number;
     w->touched = NULL;
+    if (w->cfg.memcap && w->count.packets % MEMCAP_CHECK_PACKETS == 0)
+        memcap_enforce(w);
     w->count.packets++;
     w->count.bytes += pkt->wirelen;
     if (decode_packet(&w->decode, pkt) != DECODE_OK)

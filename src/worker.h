@@ -23,6 +23,8 @@
 struct worker_config {
     struct decode_config decode;   /* tunnel ports, fragment reassembly limits */
     uint32_t max_flows;
+    uint64_t memcap;               /* --memcap: heap bytes in use before the least recently
+                                    * seen connections are evicted; 0: no cap */
     ts_us_t idle_timeout;          /* open flows, microseconds */
     ts_us_t closed_timeout;        /* flows after FIN/RST, microseconds */
     struct reasm_limits reasm;     /* out-of-order queues, reorder window, overlap history */
@@ -43,6 +45,10 @@ struct worker_counters {
     uint64_t streams;              /* connections that carried payload */
     uint64_t delivered[2];         /* stream bytes delivered, by role direction */
     uint64_t conn_memory;          /* bytes in struct conn now */
+    uint64_t memcap_checks;        /* times the heap was measured against --memcap */
+    uint64_t memcap_hits;          /* ... and found over it */
+    uint64_t memcap_evicted;       /* connections ended to get back under it */
+    uint64_t heap_peak;            /* the most heap in use seen at a check */
 };
 
 /* Where the worker's sessions go: on_session takes ownership; next_session_id numbers them
@@ -89,6 +95,11 @@ void worker_finish(struct worker *w);
 
 /* Frees what worker_init allocated (after worker_finish). */
 void worker_free(struct worker *w);
+
+/* Heap bytes the process has in use (everything: flows, connection and dissector state, zlib
+ * and HPACK tables, queues, sessions waiting for output), as --memcap measures it; 0 when the
+ * allocator cannot say. */
+uint64_t worker_heap_in_use(void);
 
 /* Heap bytes held by this worker's flows, connections and queues. */
 uint64_t worker_memory(const struct worker *w);

@@ -120,6 +120,30 @@ START_TEST(closed_flows_evicted_first)
 }
 END_TEST
 
+/* --memcap: the least recently seen goes first, open or closed; an open one counts as evicted */
+START_TEST(evict_oldest_by_last_seen)
+{
+    struct flow_table t;
+    int side;
+    ck_assert(flow_table_init(&t, 100, 1000000, 1000000, on_end, NULL));
+    lookup(&t, 1, 1001, 2, 80, 1, &side);
+    lookup(&t, 1, 1002, 2, 80, 2, &side);
+    struct flow *c = lookup(&t, 1, 1003, 2, 80, 3, &side);
+    flow_mark_closed(&t, c);   /* closed, but seen last */
+    ck_assert(flow_evict_oldest(&t));
+    ck_assert_uint_eq(last_ended_id, 1);
+    ck_assert_int_eq(ended[FLOW_END_EVICTED], 1);
+    ck_assert(flow_evict_oldest(&t));
+    ck_assert_uint_eq(last_ended_id, 2);
+    ck_assert(flow_evict_oldest(&t));
+    ck_assert_uint_eq(last_ended_id, 3);
+    ck_assert_int_eq(ended[FLOW_END_CLOSED], 1);
+    ck_assert_uint_eq(t.stats.evicted, 2);
+    ck_assert(!flow_evict_oldest(&t));
+    flow_table_destroy(&t);
+}
+END_TEST
+
 START_TEST(expiry)
 {
     struct flow_table t;
@@ -169,6 +193,7 @@ static Suite *flow_suite(void)
     tcase_add_test(tc, both_directions_one_flow);
     tcase_add_test(tc, lru_eviction);
     tcase_add_test(tc, closed_flows_evicted_first);
+    tcase_add_test(tc, evict_oldest_by_last_seen);
     tcase_add_test(tc, expiry);
     tcase_add_test(tc, secret_differs_between_tables);
     suite_add_tcase(s, tc);

@@ -9,12 +9,26 @@ bool ws_inflate_init(struct ws_inflater *in, int window_bits, bool no_context_ta
     memset(in, 0, sizeof *in);
     if (window_bits < 8 || window_bits > 15)
         window_bits = 15;
-    /* negative window bits: raw deflate, no zlib header (RFC 7692 §7.2.1) */
-    if (inflateInit2(&in->z, -window_bits) != Z_OK)
-        return false;
-    in->ready = true;
+    in->window_bits = window_bits;
     in->reset_each_message = no_context_takeover;
     in->chunk = 1u << (window_bits - 1);
+    return true;
+}
+
+/* zlib starts on the first compressed byte: a direction that never sends a compressed message
+ * (most servers' on a quiet socket) costs no inflate state (~7 KiB, and the window up to
+ * 32 KiB once output flows). */
+static bool start(struct ws_inflater *in)
+{
+    if (in->ready)
+        return true;
+    /* negative window bits: raw deflate, no zlib header (RFC 7692 §7.2.1) */
+    if (inflateInit2(&in->z, -in->window_bits) != Z_OK) {
+        snprintf(in->error, sizeof in->error, "zlib: cannot start (out of memory)");
+        in->failed = true;
+        return false;
+    }
+    in->ready = true;
     return true;
 }
 
@@ -43,10 +57,12 @@ static bool run(struct ws_inflater *in, const uint8_t *p, size_t n, ws_inflate_s
 {
     uint8_t out[16384];
     unsigned chunk = in->chunk < sizeof out ? in->chunk : sizeof out;
-    if (!in->ready || in->failed)
-        return !in->failed;
+    if (in->failed)
+        return false;
     if (in->capped && in->reset_each_message)
         return true; /* the rest of this message is skipped */
+    if (!start(in))
+        return false;
     in->z.next_in = (Bytef *)p;
     in->z.avail_in = (uInt)n;
     for (;;) {
@@ -84,7 +100,8 @@ bool ws_inflate_feed(struct ws_inflater *in, const uint8_t *p, size_t n, ws_infl
 bool ws_inflate_end_message(struct ws_inflater *in, ws_inflate_sink sink, void *user)
 {
     static const uint8_t tail[4] = { 0x00, 0x00, 0xff, 0xff };
-    bool ok = run(in, tail, sizeof tail, sink, user);
+    /* an empty message with no zlib yet: the tail alone decodes to nothing */
+    bool ok = in->ready || in->failed ? run(in, tail, sizeof tail, sink, user) : true;
     in->message_out = 0;
     in->capped = false;
     if (in->ready && in->reset_each_message) {

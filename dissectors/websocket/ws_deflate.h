@@ -26,7 +26,8 @@ typedef void (*ws_inflate_sink)(void *user, const uint8_t *p, size_t n);
 
 struct ws_inflater {
     z_stream z;
-    bool ready;                 /* z is initialised */
+    bool ready;                 /* z is initialised (on the first compressed byte) */
+    int window_bits;            /* 8..15 */
     bool reset_each_message;    /* the sender's no_context_takeover */
     unsigned chunk;             /* output bytes per inflate() call: half the window */
     bool failed;                /* an error happened; see error */
@@ -36,7 +37,8 @@ struct ws_inflater {
     uint64_t capped_messages;   /* messages that passed it */
 };
 
-/* window_bits: 8..15, the sender's max_window_bits. False if zlib cannot start. */
+/* window_bits: 8..15, the sender's max_window_bits. zlib itself starts on the first byte fed
+ * (a failure then is an error like any other). Always true. */
 bool ws_inflate_init(struct ws_inflater *in, int window_bits, bool no_context_takeover);
 
 /* Decompresses part of a message. False on a decompression error (in->error says which). */
