@@ -448,6 +448,14 @@ static void hole_tick(struct reasm_ctx *ctx, struct reasm_dir *d, void *user, in
 {
     if (!d->hole_held)
         return;
+    if (d->next_seq != d->hole_from) {
+        /* part of the hole came: a capture point lagging steadily behind the ACKs (a
+         * buffering mirror port) fills it while new ACKs extend it; wait afresh for the rest */
+        d->hole_from = d->next_seq;
+        d->hole_since = ts;
+        d->hole_packets = 0;
+        return;
+    }
     d->hole_packets++;
     if (d->hole_packets > ctx->lim.reorder_packets || ts >= d->hole_since + ctx->lim.reorder_time)
         expire_hole(ctx, d, user, dir, ts);
@@ -592,6 +600,7 @@ void reasm_ack(struct reasm_ctx *ctx, struct reasm_dir *d, void *user, int dir, 
             d->hole_upto = limit;
             d->hole_since = ts;
             d->hole_packets = 0;
+            d->hole_from = d->next_seq;
             ctx->stats.reorder_waits++;
             if (ctx->lim.reorder_packets == 0 || ctx->lim.reorder_time == 0)
                 expire_hole(ctx, d, user, dir, ts); /* no window: a gap at once */

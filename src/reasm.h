@@ -92,7 +92,8 @@ struct reasm_dir {
     bool midstream : 1;         /* picked up without a SYN */
     bool hole_held : 1;         /* the peer acknowledged bytes not seen yet: waiting */
     uint32_t hole_upto;         /* ... up to here */
-    uint32_t hole_packets;      /* packets since the wait began */
+    uint32_t hole_packets;      /* packets since the wait began, or since bytes last came */
+    uint32_t hole_from;         /* next_seq then: bytes coming into the hole restart it */
     ts_us_t hole_since;
     uint32_t last_gap_start, last_gap_end;  /* the latest hole declared a gap */
     uint32_t queued;            /* bytes held out of order (data and bookkeeping) */
