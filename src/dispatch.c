@@ -380,6 +380,7 @@ static void layer_gap(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts
  * them (a head whose complete lines are there); a session it begins is marked too. */
 static void layer_cut(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts)
 {
+    dx->cut_total[dir] += len;
     if (dx->session)
         session_truncated(dx->session, dir, len);
     struct dissect_side *s = &dx->side[dir];
@@ -387,13 +388,11 @@ static void layer_cut(struct dissect *dx, enum dir dir, uint64_t len, ts_us_t ts
     if (!s->len || !d || !d->cut)
         return;
     dx->cutting = true;
-    dx->cut_pending[dir] = len;
     int outer = dx->delivering;
     dx->delivering = dir;
     d->cut(dx->state[s->proto], dx, dir, s->buf, s->len, ts);
     dx->delivering = outer;
     dx->cutting = false;
-    dx->cut_pending[dir] = 0;
     buf_drop(s);
 }
 
@@ -548,9 +547,8 @@ struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
         for (struct dissect *l = dx; l; l = l->parent)
             l->sessions++;
         note_carriers(dx, dx->session);
-        for (int d = 0; dx->cutting && d < 2; d++) /* begun from a head the snap length cut */
-            if (dx->cut_pending[d])
-                session_truncated(dx->session, d, dx->cut_pending[d]);
+        for (int d = 0; dx->cutting && d < 2; d++) /* begun from heads the snap length cut */
+            session_truncated(dx->session, d, dx->cut_total[d]);
         if (dx->ctx->record_events)
             session_events_enable(dx->session);
         for (struct dissect *l = dx; l->parent; l = l->parent) { /* outermost last: fine, the

@@ -76,7 +76,8 @@ struct dissect {
     bool closed;
     bool incomplete;                  /* the connection had not ended when it was closed */
     bool cutting;                     /* a snaplen cut is being handed to a dissector */
-    uint64_t cut_pending[2];          /* ... its bytes, for the session it may begin */
+    uint64_t cut_total[2];            /* bytes the snap length cut so far, by direction: a
+                                       * session begun from cut heads is marked with them */
     bool report_wanted;               /* a dissector asks that the connection be reported
                                        * even if no session began (bottom layer) */
 };

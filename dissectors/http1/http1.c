@@ -34,6 +34,7 @@ struct h1_request {
     bool head;          /* HEAD: the response has no body */
     bool connect;
     bool upgrade;       /* carried Upgrade: its response settles the open session */
+    bool cut;           /* the snap length cut its head: what it asked for is unknown */
 };
 
 struct h1_side {
@@ -53,6 +54,9 @@ struct http1 {
     ts_us_t held_since;           /* first client bytes held before the response */
     bool offer_reported;          /* a server's unasked Upgrade advertisement was reported */
     bool saw_request;             /* a request head was parsed on this connection */
+    bool cutting;                 /* the head being parsed was cut by the snap length */
+    struct http_head *cut_request; /* the last request cut before any Upgrade was seen: a 101
+                                    * to it switched what it asked for (kept until answered) */
 };
 
 /* ---- the request queue ---- */
@@ -290,6 +294,7 @@ static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, 
         .head = strcmp(req->method, "HEAD") == 0,
         .connect = strcmp(req->method, "CONNECT") == 0,
         .upgrade = http_field_get(req, "Upgrade") != NULL,
+        .cut = h->cutting,
     };
     queue_push(h, r);
     if (r.connect) {
@@ -307,7 +312,10 @@ static size_t on_request(struct http1 *h, struct dissect *dx, const uint8_t *p, 
     } else {
         c->hold_after_body = false;
         body_framing(c, req, false, NULL, DIR_C2S);
-        http_head_free(req);
+        http_head_free(h->cut_request);
+        h->cut_request = r.cut ? req : NULL; /* its Upgrade may have been cut off */
+        if (!r.cut)
+            http_head_free(req);
     }
     if (c->state == H1_HEAD)
         request_done(h, dx);
@@ -323,10 +331,22 @@ static void check_held_client_data(struct http1 *h, struct session *s, ts_us_t t
                         "client sent bytes after its upgrade request and before the 101");
 }
 
-static void on_switch(struct http1 *h, struct dissect *dx, struct http_head *resp, bool asked)
+static void on_switch(struct http1 *h, struct dissect *dx, struct http_head *resp, bool asked,
+                      bool req_cut)
 {
     struct session *s = asked ? dissect_session(dx) : NULL;
-    if (!s) {
+    if (!s && req_cut && h->cut_request) {
+        /* the request's Upgrade was cut off by the snap length: the 101 answers what it asked */
+        s = dissect_session_begin(dx, h->cut_request->ts);
+        if (s) {
+            s->request = h->cut_request;
+            s->outcome = OUTCOME_SWITCHED;
+            head_event(s, s->request, DIR_C2S);
+        } else {
+            http_head_free(h->cut_request);
+        }
+        h->cut_request = NULL;
+    } else if (!s) {
         s = dissect_session_begin(dx, resp->ts);
         if (s && !h->saw_request && dissect_midstream(dx, DIR_S2C)) {
             s->outcome = OUTCOME_MIDSTREAM; /* the request went by before the capture began */
@@ -469,7 +489,7 @@ static size_t on_response(struct http1 *h, struct dissect *dx, const uint8_t *p,
     struct h1_request req = { 0 };
     bool have_req = queue_pop(h, &req);
     if (status == 101) {
-        on_switch(h, dx, resp, have_req && req.upgrade);
+        on_switch(h, dx, resp, have_req && req.upgrade, have_req && req.cut);
         return len;
     }
     /* body framing first: on_final_response may hand resp to a session */
@@ -723,18 +743,27 @@ static void http1_cut(void *state, struct dissect *dx, enum dir dir, const uint8
     size_t skip = http_skip_empty(p, n), end = n;
     while (end > skip && p[end - 1] != '\n')
         end--;
+    static const char status[] = "HTTP/1.";
+    if (end <= skip && dir == DIR_S2C && n - skip >= 12 && memcmp(p + skip, status, 7) == 0 &&
+        p[skip + 8] == ' ' && p[skip + 9] >= '1' && p[skip + 9] <= '5')
+        end = n; /* the status line cut inside its reason phrase: code and version are there */
     if (end <= skip)
         return; /* not even the start line */
-    uint8_t *head = malloc(end - skip + 2);
+    /* what was cut off: the empty line, and the end of a line cut short */
+    const char *tail = p[end - 1] == '\n' ? "\r\n" : "\r\n\r\n";
+    size_t tl = strlen(tail);
+    uint8_t *head = malloc(end - skip + tl);
     if (!head)
         return;
     memcpy(head, p + skip, end - skip);
-    memcpy(head + end - skip, "\r\n", 2); /* the empty line that was cut off */
+    memcpy(head + end - skip, tail, tl);
     sd->scanned = 0;
+    h->cutting = true;
     if (dir == DIR_C2S)
-        on_request(h, dx, head, end - skip + 2, ts);
+        on_request(h, dx, head, end - skip + tl, ts);
     else
-        on_response(h, dx, head, end - skip + 2, ts);
+        on_response(h, dx, head, end - skip + tl, ts);
+    h->cutting = false;
     free(head);
 }
 
@@ -751,6 +780,9 @@ static void *http1_create(struct dissect *dx)
 
 static void http1_destroy(void *state)
 {
+    struct http1 *h = state;
+    if (h)
+        http_head_free(h->cut_request);
     free(state);
 }
 
