@@ -150,6 +150,30 @@ static void print_ndpi(const struct text_out *pr, const struct ndpi_info *n)
     fputc('\n', pr->out);
 }
 
+/* What carries it above TCP, outermost first ("in tls, http2 stream 3 of #1"), and what the
+ * snap length cut: the lines that explain why a session looks as it does. */
+static void print_carriers(const struct text_out *pr, const struct session *s)
+{
+    if (s->ncarriers) {
+        text_label(pr, "inside");
+        for (uint8_t i = 0; i < s->ncarriers; i++) {
+            const struct session_carrier *c = &s->carried_by[i];
+            fprintf(pr->out, "%s%s", i ? ", " : "", proto_name((enum proto)c->proto));
+            if (c->stream)
+                fprintf(pr->out, " stream %u", c->stream);
+            if (c->session)
+                fprintf(pr->out, " of #%llu", (unsigned long long)c->session);
+        }
+        fputc('\n', pr->out);
+    }
+    if (s->truncated[0] || s->truncated[1]) {
+        text_label(pr, "truncated");
+        fprintf(pr->out, "the snap length cut %llu/%llu bytes client/server; %u finding(s) "
+                "withheld\n", (unsigned long long)s->truncated[0],
+                (unsigned long long)s->truncated[1], s->findings_withheld);
+    }
+}
+
 /* Where to look in Wireshark: the display filter for its connection, and its frames. */
 static void print_pivot(const struct text_out *pr, const struct session *s)
 {
@@ -194,6 +218,7 @@ void report_text_session(FILE *out, const struct session *s, bool color)
     struct text_out pr = { out, color };
     print_title(&pr, s);
     tunnel_report_text(&pr, s->tunnels);
+    print_carriers(&pr, s);
     print_request(&pr, s);
     bool spoke = session_spoke(s);
     for (int p = 0; p < PROTO_COUNT; p++) { /* each protocol's part, in registry order */

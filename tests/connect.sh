@@ -145,4 +145,6 @@ check_eq "raw: HTTP/2 with prior knowledge in the tunnel, its frames counted" \
 check_contains "summary: the tunnel's line" "$TMP/sum.txt" \
     "tunnel      127.0.0.1:18803, carrying tls;"
 check_contains "summary: the CONNECT session's head line" "$TMP/sum.txt" "connect switched (200"
+check_contains "summary: the WebSocket says what carries it" "$TMP/sum.txt" \
+    "inside      connect of #1, tls"
 done_testing

@@ -55,6 +55,9 @@ check_eq "-s 96: missing bytes per direction as tshark's lengths say" \
                           END { printf "%d %d", m["client"], m["server"] }')" \
     "$(jq -r '"\(.truncated.missing_bytes.client) \(.truncated.missing_bytes.server)"' "$TMP/r96.ndjson")"
 check_eq "-s 96: no finding" 0 "$(jq '.findings | length' "$TMP/r96.ndjson")"
+"$UPSCOPE" -r "$pcap" >"$TMP/sum.txt"
+check_contains "the summary says what was cut" "$TMP/sum.txt" \
+    "truncated   the snap length cut 275/275 bytes client/server"
 check_eq "a capture that is not cut has \"truncated\": null" null \
     "$("$UPSCOPE" -q -j - -r "$CAPTURES/ws-basic.pcap" | jq -c .truncated)"
 done_testing
