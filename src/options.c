@@ -72,8 +72,8 @@ static const char usage_text[] =
     "  -w FILE              write the packets of the reported sessions' connections (pcap)\n"
     "      --html=FILE      write a self-contained HTML report at the end (overview,\n"
     "                       timeline, session table, each session's checklist and ladder)\n"
-    "      --only=LIST      report only these sessions: websocket, h2c, tls, h2 (any of),\n"
-    "                       and findings, errors, switched, decrypted (all of),\n"
+    "      --only=LIST      report only these sessions: websocket, h2c, tls, h2, connect\n"
+    "                       (any of), and findings, errors, switched, decrypted (all of),\n"
     "                       comma-separated\n"
     "  -q, --quiet          no per-session summary\n"
     "      --all            report every TCP connection that carried data, not only\n"
@@ -179,8 +179,8 @@ static bool parse_only(struct only *only, const char *arg)
         } else if (strcmp(w, "decrypted") == 0) {
             only->decrypted = true;
         } else {
-            fprintf(stderr, "upscope: --only: '%s' is none of websocket, h2c, tls, h2, findings, "
-                            "errors, switched, decrypted\n", w);
+            fprintf(stderr, "upscope: --only: '%s' is none of websocket, h2c, tls, h2, connect, "
+                            "findings, errors, switched, decrypted\n", w);
             ok = false;
         }
     }

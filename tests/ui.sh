@@ -336,6 +336,18 @@ check "RFC 8441: and Firefox's RST_STREAM, with its finding" \
 keys q
 wait_for "EXITED 0" >/dev/null
 
+# an HTTP CONNECT tunnel (tinyproxy) carrying wss: the tunnel and the WebSocket inside it
+cn="$CAPTURES/connect"
+start_ui "$cn/connect-wss.pcap" --keylog "'$cn/connect-wss.keys'"
+check "CONNECT: the list appears" wait_for "[end of file]"
+check_contains_pane "CONNECT: the tunnel's row" "CONN"
+check_contains_pane "CONNECT: the WebSocket inside it, decrypted" "WS🔓"
+keys Enter
+check "CONNECT: the tunnel's detail names its target and what it carries" \
+    wait_for "CONNECT tunnel to 127.0.0.1:18803, carrying tls"
+keys q
+check "CONNECT: q quits" wait_for "EXITED 0"
+
 # the lifecycle: a section of the detail, the silence and the end on the ladder
 start_ui "$CAPTURES/life/life-idle-haproxy.pcap"
 check "lifecycle: the list appears" wait_for "[end of file]"

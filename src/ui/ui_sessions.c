@@ -407,7 +407,7 @@ static void verdict(const struct row *r, char *buf, size_t n, enum ui_pair *pair
 static void row_cells(bool ascii, const struct row *r, char cell[COL_COUNT][CELL],
                       enum ui_pair *vpair)
 {
-    static const char *const proto[TRANSITION_COUNT] = { "-", "WS", "h2c", "TLS", "h2" };
+    static const char *const proto[TRANSITION_COUNT] = { "-", "WS", "h2c", "TLS", "h2", "CONN" };
     snprintf(cell[COL_ID], CELL, "%llu", (unsigned long long)r->id);
     report_time(r->start, cell[COL_START], CELL, false);
     memmove(cell[COL_START], cell[COL_START] + 11, 9); /* HH:MM:SS */
