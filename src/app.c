@@ -142,6 +142,8 @@ static void on_session(void *app, struct session *s)
         output_session(&a->output, s);
     else
         output_session_skip(&a->output, s->id);
+    if (!a->ui && !a->export && output_readers_gone(&a->output))
+        app_request_stop(a); /* `upscope -j - | head`: nobody reads any more */
     if (!a->ui || !store_end(&a->store, s))
         session_free(s);
 }

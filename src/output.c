@@ -53,6 +53,25 @@ bool output_open(struct output *o, const struct options *opt, bool text)
     return true;
 }
 
+/* A write failed: said once; a pipe whose reader went away (EPIPE: head, a pager quit) is not
+ * an error but the end of that output. */
+static void write_failed(bool *failed, bool *gone, const char *what)
+{
+    if (*failed)
+        return;
+    *failed = true;
+    if (errno == EPIPE)
+        *gone = true;
+    else
+        fprintf(stderr, "upscope: writing the %s failed: %s\n", what, strerror(errno));
+}
+
+bool output_readers_gone(const struct output *o)
+{
+    return (o->json || o->text) && !o->html && (!o->json || o->json_gone) &&
+           (!o->text || o->text_gone);
+}
+
 /* ---- the summary in session-id order ---- */
 
 struct output_wait {
@@ -64,10 +83,8 @@ struct output_wait {
 static void wait_print_first(struct output *o)
 {
     struct output_wait *w = &o->waiting[0];
-    if (w->text && fputs(w->text, o->text) == EOF && !o->text_failed) {
-        fprintf(stderr, "upscope: writing the summary failed: %s\n", strerror(errno));
-        o->text_failed = true;
-    }
+    if (w->text && !o->text_failed && (fputs(w->text, o->text) == EOF || fflush(o->text) != 0))
+        write_failed(&o->text_failed, &o->text_gone, "summary");
     o->next_id = w->id + 1;
     free(w->text);
     memmove(o->waiting, o->waiting + 1, --o->nwaiting * sizeof *o->waiting);
@@ -130,7 +147,8 @@ void output_session(struct output *o, struct session *s)
         o->worst = w;
     if (o->text && !o->ordered) {
         report_text_session(o->text, s, o->color);
-        fflush(o->text); /* live: each session as it completes, also through a pipe */
+        if (fflush(o->text) != 0 || ferror(o->text)) /* live: each session as it completes */
+            write_failed(&o->text_failed, &o->text_gone, "summary");
     } else if (o->text) {
         char *text = NULL;
         size_t len = 0;
@@ -148,10 +166,8 @@ void output_session(struct output *o, struct session *s)
         }
         wait_add(o, s->id, text);
     }
-    if (o->json && !o->json_failed && !report_json_write(o->json, s)) {
-        fprintf(stderr, "upscope: writing the NDJSON report failed: %s\n", strerror(errno));
-        o->json_failed = true;
-    }
+    if (o->json && !o->json_failed && !report_json_write(o->json, s))
+        write_failed(&o->json_failed, &o->json_gone, "NDJSON report");
     html_report_add(o->html, s);
 }
 
@@ -190,20 +206,16 @@ bool output_close(struct output *o, bool tally, const struct html_run *run)
         fprintf(stderr, "upscope: warning: %llu session(s) of the summary printed out of "
                 "session-id order (more than %d waited for an earlier one)\n",
                 (unsigned long long)o->out_of_order, OUTPUT_ORDER_MAX);
-    if (o->text && tally)
+    if (o->text && tally && !o->text_gone)
         print_tally(o);
-    if (o->text && (fflush(o->text) != 0 || ferror(o->text)) && !o->text_failed) {
-        fprintf(stderr, "upscope: writing the summary failed: %s\n", strerror(errno));
-        o->text_failed = true;
-    }
-    if (o->json && run && run->live && !o->json_failed && !report_json_write_run(o->json, run)) {
-        fprintf(stderr, "upscope: writing the NDJSON report failed: %s\n", strerror(errno));
-        o->json_failed = true;
-    }
+    if (o->text && !o->text_failed && (fflush(o->text) != 0 || ferror(o->text)))
+        write_failed(&o->text_failed, &o->text_gone, "summary");
+    if (o->json && run && run->live && !o->json_failed && !report_json_write_run(o->json, run))
+        write_failed(&o->json_failed, &o->json_gone, "NDJSON report");
     if (o->json_owned && fclose(o->json) != 0 && !o->json_failed) {
         fprintf(stderr, "upscope: closing the NDJSON report failed: %s\n", strerror(errno));
         o->json_failed = true;
     }
     o->json = NULL;
-    return !o->json_failed && !o->text_failed && html_ok;
+    return (!o->json_failed || o->json_gone) && (!o->text_failed || o->text_gone) && html_ok;
 }

@@ -21,8 +21,10 @@ struct output {
     FILE *json;                  /* -j, or NULL */
     bool json_owned;             /* fclose it at the end */
     bool json_failed;
+    bool json_gone;              /* ... because its reader closed the pipe (EPIPE) */
     FILE *text;                  /* the summary, or NULL (-q, or JSON on stdout) */
     bool text_failed;
+    bool text_gone;
     struct html_report *html;    /* --html, or NULL */
     bool color;
     uint64_t sessions;
@@ -37,6 +39,10 @@ struct output {
 };
 
 #define OUTPUT_ORDER_MAX 4096
+
+/* Has every report stream's reader gone (a pipe closed: `upscope -j - | head`)? Then there is
+ * no one left to report to: the app stops reading, quietly, as tcpdump would. */
+bool output_readers_gone(const struct output *o);
 
 /* Opens -j FILE and --html FILE and decides on colour; text: whether the summary may use standard output
  * (not while the UI owns the terminal). False with a message printed on failure. */

@@ -116,6 +116,18 @@ check_eq "-q --fail-on warning, no finding: stderr silent" "" "$(cat "$TMP/err")
 "$UPSCOPE" --fail-on error -r "$ws" >"$TMP/out" 2>"$TMP/err"
 check_eq "--fail-on without -q: the tally says it, stderr silent" "" "$(cat "$TMP/err")"
 
+# a pipe whose reader goes away (`| head`) ends the run quietly, as tcpdump's does: no error,
+# status 0, and reading stops (the packets counted are far fewer than the file's)
+"$PY" "$top_srcdir/tests/pcapgen.py" many-ws 2000 "$TMP/pipe.pcap"
+"$UPSCOPE" -q --stats -j - -r "$TMP/pipe.pcap" 2>"$TMP/err" | head -1 >"$TMP/one"
+check_eq "-j - | head: status 0" 0 "${PIPESTATUS[0]}"
+check_eq "... the line head took is a session" 1 "$(jq -r .id "$TMP/one")"
+check_eq "... no error message" "" "$(grep -v '^ ' "$TMP/err" | grep -v '^upscope statistics:')"
+check "... and reading stopped early (packets read < the file's $(tshark -r "$TMP/pipe.pcap" 2>/dev/null | wc -l))" \
+    test "$(awk '$1 == "packets" { print $2 }' "$TMP/err")" -lt "$(tshark -r "$TMP/pipe.pcap" 2>/dev/null | wc -l)"
+"$UPSCOPE" -r "$TMP/pipe.pcap" 2>"$TMP/err" | head -2 >/dev/null
+check_eq "the summary | head: status 0, silent" "0 " "${PIPESTATUS[0]} $(cat "$TMP/err")"
+
 # a progress line on stderr for long offline runs on a terminal: percentage of the files,
 # packets/s, time left; erased at the end; never when stderr is not a terminal, nor when the
 # summary goes to the same terminal
