@@ -29,7 +29,10 @@
 #define UPSCOPE_ASAN 1
 #endif
 #ifdef UPSCOPE_ASAN
-#include <sanitizer/allocator_interface.h>
+/* ASan's allocator keeps its own heap (mallinfo2 does not see it). Declared here rather than
+ * taken from <sanitizer/allocator_interface.h>: gcc's runtime has the function but Debian's gcc
+ * ships no such header (clang's does). */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 void worker_config_defaults(struct worker_config *cfg)
