@@ -108,9 +108,8 @@ static void connect_destroy(void *state)
 }
 
 /* What the layer turned out to carry, noted in the tunnel's part. */
-static void note_carries(struct connect_tunnel *t)
+static void note_carries(struct connect_tunnel *t, struct connect_info *ci)
 {
-    struct connect_info *ci = connect_info_of(t->session);
     if (!ci)
         return;
     for (int d = 0; d < 2 && ci->carries == PROTO_UNKNOWN; d++)
@@ -127,7 +126,7 @@ static size_t connect_data(void *state, struct dissect *dx, enum dir dir, const 
     if (ci)
         ci->bytes[dir] += n;
     dissect_layer_data(t->inner, dir, p, n, ts);
-    note_carries(t);
+    note_carries(t, ci);
     return n;
 }
 
@@ -151,7 +150,7 @@ static void connect_close(void *state, struct dissect *dx, ts_us_t ts)
     struct connect_tunnel *t = state;
     (void)dx;
     dissect_layer_close(t->inner, ts);
-    note_carries(t);
+    note_carries(t, connect_info_of(t->session));
 }
 
 static void connect_carried_begin(void *state, struct dissect *dx, struct session *s)
