@@ -146,7 +146,8 @@ elif have_pty; then
         tmux -L "$sock" new-session -d -s p -x 120 -y 10 \
             "'$UPSCOPE' $* ${big[*]}; echo EXITED \$?; sleep 60"
         : >"$TMP/seen"
-        for _ in $(seq 150); do
+        # up to 120 s: an ASan build on a busy 2-core CI machine reads the files for 20 s and more
+        for _ in $(seq 1200); do
             tmux -L "$sock" capture-pane -p -t p >"$TMP/pane"
             cat "$TMP/pane" >>"$TMP/seen"
             grep -q EXITED "$TMP/pane" && break
