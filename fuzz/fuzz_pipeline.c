@@ -6,21 +6,27 @@
  * recorded. nDPI is left out: its start-up would dominate each run, and classify.c is
  * exercised by the end-to-end tests. */
 #include <stdio.h>
+#include <string.h>
 
 #include "capture_file.h"
 #include "fuzz_common.h"
+#include "idle_pattern.h"
 #include "worker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct idle_pattern idle; /* as the app keeps it: across the run's sessions */
+
 static void on_session(void *app, struct session *s)
 {
     (void)app;
+    idle_pattern_note(&idle, s);
     fuzz_render(s);
 }
 
-static uint64_t next_id(void *app)
+static uint64_t next_id(void *app, struct flow *f)
 {
+    (void)f;
     uint64_t *ids = app;
     return ++*ids;
 }
@@ -43,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.record_events = true;
     cfg.max_flows = 64;
     uint64_t ids = 0;
-    struct worker_sink sink = { &ids, NULL, on_session, next_id };
+    memset(&idle, 0, sizeof idle);
+    struct worker_sink sink = { &ids, NULL, on_session, next_id, NULL, NULL };
     static struct worker w;
     if (worker_init(&w, &cfg, &sink)) {
         struct packet pkt;

@@ -130,7 +130,9 @@ static void on_session_begin(void *app, struct session *s)
 static void on_session(void *app, struct session *s)
 {
     struct app *a = app;
-    if (a->cap.live && s->end >= a->drops_checked + DROPS_AT_END_US) {
+    idle_pattern_note(&a->idle, s);
+    /* (with workers, a worker thread is here: the reader's tick reads the drops instead) */
+    if (a->cap.live && !a->pool && s->end >= a->drops_checked + DROPS_AT_END_US) {
         a->drops_checked = s->end;   /* a burst can fit between two ticks: look now too */
         check_drops(a);
     }
@@ -148,8 +150,9 @@ static void on_session(void *app, struct session *s)
         session_free(s);
 }
 
-static uint64_t next_session_id(void *app)
+static uint64_t next_session_id(void *app, struct flow *f)
 {
+    (void)f;
     struct app *a = app;
     return ++a->last_session_id;
 }
@@ -193,11 +196,18 @@ struct ticks {
 static void tick(struct app *a, struct ticks *t, ts_us_t now)
 {
     if (now >= t->next_expire) {
-        worker_expire(&a->worker, now);
+        if (a->pool)
+            pool_expire(a->pool, now);
+        else
+            worker_expire(&a->worker, now);
         t->next_expire = now + EXPIRE_EVERY_US;
     }
     if (a->cap.live && now >= t->next_drops) {
+        if (a->pool)
+            pool_lock(a->pool); /* the workers' sessions read the drop epoch */
         check_drops(a);
+        if (a->pool)
+            pool_unlock(a->pool);
         t->next_drops = now + DROPS_EVERY_US;
     }
     if (a->ui && now >= t->next_status) {
@@ -243,7 +253,10 @@ static void packet_loop(struct app *a)
         if (st == CAPTURE_PACKET) {
             progress_update(&prog, &a->cap, ++packets);
             lock(a);
-            worker_packet(&a->worker, &pkt);
+            if (a->pool)
+                pool_packet(a->pool, &pkt); /* never under a lock: it may wait for a worker */
+            else
+                worker_packet(&a->worker, &pkt);
             if (a->ui && a->worker.touched)
                 store_changed(&a->store, a->worker.touched);
             tick(a, &t, pkt.ts);
@@ -278,6 +291,14 @@ static void packet_loop(struct app *a)
     if (!a->input_end)
         a->input_end = !app_stopping(a) ? "read to the end"
                      : a->cap.live ? "capture stopped" : "stopped before the end of the file";
+    if (a->pool) {
+        pool_lock(a->pool);
+        if (a->cap.live)
+            check_drops(a);
+        pool_unlock(a->pool);
+        pool_finish(a->pool);  /* open sessions end here, marked incomplete */
+        return;
+    }
     lock(a);
     publish_status(a);
     if (a->cap.live)
@@ -335,6 +356,12 @@ static bool start(struct app *a)
         return false;
     }
     a->ui = want_ui(o);
+    if (a->ui && o->workers > 1) {
+        fprintf(stderr, "upscope: --workers does not drive the UI yet: add -N (or -j FILE) to "
+                        "report without it\n");
+        a->ui = false;
+        return false;
+    }
     if (a->ui && !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "upscope: --ui needs a terminal on standard output (use -N, -j or -w "
                         "to write reports elsewhere)\n");
@@ -355,7 +382,13 @@ static bool start(struct app *a)
     wc.module_ctx[PROTO_TLS] = a->keylog;
     name_source(o, a->source, sizeof a->source);
     wc.source = a->source;
-    struct worker_sink sink = { a, on_session_begin, on_session, next_session_id };
+    struct worker_sink sink = { a, on_session_begin, on_session, next_session_id, NULL, NULL };
+    if (o->workers > 1) {
+        a->pool = pool_start(o->workers, &wc, &sink, err, sizeof err);
+        if (!a->pool)
+            fprintf(stderr, "upscope: %s\n", err);
+        return a->pool != NULL;
+    }
     if (!worker_init(&a->worker, &wc, &sink)) {
         fprintf(stderr, "upscope: cannot set up the flow table or nDPI (out of memory?)\n");
         return false;
@@ -364,13 +397,18 @@ static bool start(struct app *a)
     return true;
 }
 
+static uint64_t packets_read(const struct app *a)
+{
+    return a->pool ? pool_packets(a->pool) : a->worker.count.packets;
+}
+
 static void print_live_counts(struct app *a)
 {
     uint64_t recv, drop, ifdrop;
     if (capture_drops(&a->cap, &recv, &drop, &ifdrop))
         fprintf(stderr, "upscope: %llu packets captured, %llu received by filter, %llu dropped "
                 "by kernel, %llu dropped by interface\n",
-                (unsigned long long)a->worker.count.packets, (unsigned long long)recv,
+                (unsigned long long)packets_read(a), (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
 }
 
@@ -431,16 +469,23 @@ int app_run(struct app *a, const struct options *o)
         fprintf(stderr, "upscope: writing the packets failed: %s\n", err);
         a->status = EXIT_FATAL;
     }
-    if (started && o->stats)
-        stats_print(stderr, &a->worker, &a->cap, a->ui ? &a->store : NULL, a->keylog);
+    if (started && o->stats) {
+        const struct worker *w = a->pool ? pool_totals(a->pool) : &a->worker;
+        const struct classify_stats *ndpi = a->pool ? pool_ndpi_totals(a->pool)
+                                          : w->classify ? classify_stats(w->classify) : NULL;
+        stats_print(stderr, w, ndpi, &a->cap, a->ui ? &a->store : NULL, a->keylog);
+    }
     if (started && a->cap.live)
         print_live_counts(a);
     /* a->source, not a->cap.source: capture_close() frees the file names */
-    struct html_run run = { a->source, a->cap.live, a->worker.count.packets, a->input_end,
+    struct html_run run = { a->source, a->cap.live, packets_read(a), a->input_end,
                             false, 0, 0, 0 };
     if (started && a->cap.live)
         run.have_drops = capture_drops(&a->cap, &run.received, &run.dropped, &run.if_dropped);
-    worker_free(&a->worker);
+    if (a->pool)
+        pool_free(a->pool);
+    else
+        worker_free(&a->worker);
     capture_close(&a->cap);
     export_free(a->export);
     tls_keylog_free(a->keylog);

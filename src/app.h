@@ -2,9 +2,11 @@
  * the session store for one invocation, and drives the packet loop from first packet to final
  * counters. main.c only parses the command line and calls app_run().
  *
- * Without the UI everything happens in one thread. With it, a capture thread runs the packet
- * loop while the main thread runs the UI; they share the store, whose lock the capture thread
- * holds only while it processes a packet. */
+ * Without the UI everything happens in one thread, or, with --workers N, the main thread reads
+ * and decodes while N worker threads do the rest (pool.h; sessions reach the outputs under the
+ * pool's lock). With the UI, a capture thread runs the packet loop while the main thread runs
+ * the UI; they share the store, whose lock the capture thread holds only while it processes a
+ * packet. */
 #ifndef UPSCOPE_APP_H
 #define UPSCOPE_APP_H
 
@@ -14,9 +16,11 @@
 #include <stdbool.h>
 
 #include "capture.h"
+#include "idle_pattern.h"
 #include "options.h"
 #include "output.h"
 #include "pcap_export.h"
+#include "pool.h"
 #include "store.h"
 #include "worker.h"
 
@@ -41,7 +45,9 @@ struct tls_keylog;
 struct app {
     const struct options *opt;
     struct capture cap;
-    struct worker worker;
+    struct worker worker;        /* the one worker, without --workers */
+    struct pool *pool;           /* --workers N: the reader's side; NULL for one worker */
+    struct idle_pattern idle;    /* sessions dying after the same silence, across workers */
     struct output output;
     struct export *export;       /* NULL unless -w or the UI */
     struct tls_keylog *keylog;   /* --keylog files and pcapng secrets; NULL if none */

@@ -76,6 +76,8 @@ struct flow {
     struct flow_key key;
     uint64_t id;                     /* 1, 2, ... in creation order */
     ts_us_t first_ts, last_ts;
+    uint64_t last_frame;             /* the frame of its latest packet: its place in the LRU
+                                      * lists (set by the caller) */
     uint8_t client;                  /* key endpoint (0/1) that is the client */
     uint8_t role_source;             /* enum flow_role_source */
     bool closed : 1;                 /* FIN both ways or RST seen */

@@ -32,6 +32,7 @@ enum {
     OPT_SPOOL_MAX,
     OPT_KEYLOG,
     OPT_FANOUT,
+    OPT_WORKERS,
     OPT_TUNNEL_PORT,
     OPT_HTML,
     OPT_COLUMNS,
@@ -57,6 +58,8 @@ static const char usage_text[] =
     "  -Z USER              drop root privileges to USER once the capture is open\n"
     "      --fanout=GROUP   join Linux AF_PACKET fanout group GROUP (0-65535): processes in\n"
     "                       one group on one interface split its connections between them\n"
+    "      --workers=N      N worker threads (1-64) share the connections; one more reads\n"
+    "                       (default 1; not with -w or the UI)\n"
     "      --keylog=FILE    decrypt TLS with the secrets of an NSS key log (what SSLKEYLOGFILE\n"
     "                       writes); may be repeated; re-read as it grows\n"
     "      --tunnel-port=KIND:PORT  also decapsulate KIND (vxlan, geneve, gtp-u) on UDP\n"
@@ -133,6 +136,7 @@ static const struct option long_opts[] = {
     { "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
     { "fanout", required_argument, NULL, OPT_FANOUT },
+    { "workers", required_argument, NULL, OPT_WORKERS },
     { "tunnel-port", required_argument, NULL, OPT_TUNNEL_PORT },
     { "html", required_argument, NULL, OPT_HTML },
     { "columns", required_argument, NULL, OPT_COLUMNS },
@@ -235,6 +239,7 @@ static void set_defaults(struct options *o)
     o->html_max_sessions = 2000;
     o->spool_max = 512ull << 20;
     o->fanout = -1;
+    o->workers = 1;
     worker_config_defaults(&o->worker);
 }
 
@@ -347,6 +352,9 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case OPT_SPOOL_MAX:
         if (!parse_number("--spool-max", arg, 1, 1u << 24, &v)) return false;
         o->spool_max = v << 20; return true;
+    case OPT_WORKERS:
+        if (!parse_number("--workers", arg, 1, 64, &v)) return false;
+        o->workers = (unsigned)v; return true;
     case OPT_FANOUT:
         if (!parse_number("--fanout", arg, 0, 65535, &v)) return false;
         o->fanout = (int)v; return true;
@@ -394,6 +402,11 @@ enum options_result options_parse(struct options *o, int argc, char **argv)
     }
     if (o->fanout >= 0 && !o->iface) {
         fprintf(stderr, "upscope: --fanout splits a live capture: it needs -i IFACE\n");
+        return OPTIONS_EXIT_USAGE;
+    }
+    if (o->workers > 1 && (o->pcap_file || o->ui)) {
+        fprintf(stderr, "upscope: --workers does not combine with %s yet: one worker writes "
+                        "those\n", o->pcap_file ? "-w" : "--ui");
         return OPTIONS_EXIT_USAGE;
     }
     if (o->ui && o->no_ui) {

@@ -34,6 +34,7 @@ struct options {
     int snaplen;                 /* -s */
     int buffer_kib;              /* -B */
     int fanout;                  /* --fanout: AF_PACKET fanout group, -1 none */
+    unsigned workers;            /* --workers: worker threads (1: the reader's thread works) */
     uint64_t count;              /* -c: stop after this many packets (0: no limit) */
     bool stats;                  /* --stats */
     const char *json_file;       /* -j: NDJSON reports ("-" for stdout) */

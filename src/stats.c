@@ -69,7 +69,7 @@ static void print_flows(FILE *out, const struct worker *w)
     line(out, "tcp.after_close", w->tcp.after_close);
 }
 
-static void print_reasm(FILE *out, const struct worker *w)
+static void print_reasm(FILE *out, const struct worker *w, const struct classify_stats *c)
 {
     const struct reasm_stats *r = &w->reasm.stats;
     line(out, "stream.bytes_client_to_server", w->count.delivered[DIR_C2S]);
@@ -97,8 +97,7 @@ static void print_reasm(FILE *out, const struct worker *w)
     line(out, "dissect.role_corrections", w->dispatch.stats.role_corrections);
     line(out, "dissect.sessions", w->dispatch.stats.sessions);
     line(out, "dissect.layers", w->dispatch.stats.layers);
-    if (w->classify) {
-        const struct classify_stats *c = classify_stats(w->classify);
+    if (c) {
         line(out, "ndpi.flows", c->flows);
         line(out, "ndpi.detected", c->detected);
         line(out, "ndpi.given_up", c->given_up);
@@ -132,8 +131,8 @@ static void print_keylog(FILE *out, const struct tls_keylog *kl)
     line(out, "tls.keylog_misses", k->misses);
 }
 
-void stats_print(FILE *out, const struct worker *w, struct capture *cap,
-                 const struct store *st, const struct tls_keylog *kl)
+void stats_print(FILE *out, const struct worker *w, const struct classify_stats *ndpi,
+                 struct capture *cap, const struct store *st, const struct tls_keylog *kl)
 {
     fprintf(out, "upscope statistics:\n");
     line(out, "packets", w->count.packets);
@@ -142,7 +141,7 @@ void stats_print(FILE *out, const struct worker *w, struct capture *cap,
     print_decode(out, &w->decode.stats);
     print_defrag(out, defrag_stats(w->decode.defrag), w->decode.stats.fragments_cut);
     print_flows(out, w);
-    print_reasm(out, w);
+    print_reasm(out, w, ndpi);
     if (w->export)
         print_export(out, w->export);
     if (kl)

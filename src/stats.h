@@ -10,9 +10,10 @@
 
 struct tls_keylog;
 
-/* One "name  value" line per counter; names are stable (tests and scripts read them). The
- * store (the UI's) and the key log may be NULL. */
-void stats_print(FILE *out, const struct worker *w, struct capture *cap,
-                 const struct store *st, const struct tls_keylog *kl);
+/* One "name  value" line per counter; names are stable (tests and scripts read them). w: the
+ * worker, or a pool's totals (pool.h); ndpi: nDPI's counters (NULL: nDPI off). The store (the
+ * UI's) and the key log may be NULL. */
+void stats_print(FILE *out, const struct worker *w, const struct classify_stats *ndpi,
+                 struct capture *cap, const struct store *st, const struct tls_keylog *kl);
 
 #endif

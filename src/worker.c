@@ -128,6 +128,8 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end why)
         f->life.ended = true;
         f->life.end = (uint8_t)why;
     }
+    if (w->sink.on_flow_end)
+        w->sink.on_flow_end(w->sink.app, f);
     if (!f->closed)
         conn_finish(w, f, f->last_ts, why != FLOW_END_CLOSED);
     if (w->export)
@@ -143,7 +145,6 @@ static void on_session(void *user, struct dissect *dx, struct session *s)
         classify_describe(w->classify, &c->cf, &s->ndpi);
         tls_info_from_ndpi(s);
     }
-    idle_pattern_note(&w->idle, s);
     w->sink.on_session(w->sink.app, s);
 }
 
@@ -156,10 +157,10 @@ static void on_session_begin(void *user, struct dissect *dx, struct session *s)
         w->sink.on_session_begin(w->sink.app, s);
 }
 
-static uint64_t next_session_id(void *user)
+static uint64_t next_session_id(void *user, struct dissect *dx)
 {
     struct worker *w = user;
-    return w->sink.next_session_id(w->sink.app);
+    return w->sink.next_session_id(w->sink.app, dx->flow);
 }
 
 bool worker_init(struct worker *w, const struct worker_config *cfg,
@@ -207,6 +208,9 @@ static void process_tcp(struct worker *w, struct packet *pkt)
     }
     if (!f)
         return;
+    if (created && w->sink.on_flow_created)
+        w->sink.on_flow_created(w->sink.app, f, pkt->number);
+    f->last_frame = pkt->number;
     if (w->export)
         export_packet(w->export, f, pkt);
     flow_note_tunnels(&w->flows, f, pkt->tunnels, side);
@@ -265,7 +269,7 @@ static void memcap_enforce(struct worker *w)
     }
 }
 
-void worker_packet(struct worker *w, struct packet *pkt)
+static void begin_packet(struct worker *w, const struct packet *pkt)
 {
     w->dispatch.frame = pkt->number;
     w->touched = NULL;
@@ -273,8 +277,20 @@ void worker_packet(struct worker *w, struct packet *pkt)
         memcap_enforce(w);
     w->count.packets++;
     w->count.bytes += pkt->wirelen;
+}
+
+void worker_packet(struct worker *w, struct packet *pkt)
+{
+    begin_packet(w, pkt);
     if (decode_packet(&w->decode, pkt) != DECODE_OK)
         return;
+    w->count.tcp_packets++;
+    process_tcp(w, pkt);
+}
+
+void worker_decoded(struct worker *w, struct packet *pkt)
+{
+    begin_packet(w, pkt);
     w->count.tcp_packets++;
     process_tcp(w, pkt);
 }

@@ -16,7 +16,6 @@
 #include "packet.h"
 #include "classify.h"
 #include "pcap_export.h"
-#include "idle_pattern.h"
 #include "reasm.h"
 #include "tcp.h"
 
@@ -52,12 +51,17 @@ struct worker_counters {
 };
 
 /* Where the worker's sessions go: on_session takes ownership; next_session_id numbers them
- * (shared by all workers). app is passed back to both, and to dissectors (dissect_app). */
+ * (shared by all workers; f: the connection the new session belongs to). app is passed back
+ * to each. on_flow_created, when set, is told of each new flow and the frame that made it
+ * (--workers: it numbers flows across workers, see pool.h); on_flow_end, before a flow's
+ * sessions end with it. */
 struct worker_sink {
     void *app;
     void (*on_session_begin)(void *app, struct session *s);   /* may be NULL */
     void (*on_session)(void *app, struct session *s);
-    uint64_t (*next_session_id)(void *app);
+    uint64_t (*next_session_id)(void *app, struct flow *f);
+    void (*on_flow_created)(void *app, struct flow *f, uint64_t frame);   /* may be NULL */
+    void (*on_flow_end)(void *app, const struct flow *f);                  /* may be NULL */
 };
 
 struct worker {
@@ -71,7 +75,6 @@ struct worker {
     struct worker_sink sink;
     struct tcp_stats tcp;
     struct worker_counters count;
-    struct idle_pattern idle;      /* sessions dying after the same silence */
     struct session *touched;       /* the open session of the last packet's connection, if any
                                     * (valid until the next packet; for the UI's change marks) */
 };
@@ -86,6 +89,10 @@ bool worker_init(struct worker *w, const struct worker_config *cfg,
 /* Decodes and processes one captured frame (pkt->frame, caplen, wirelen, dlt, ts, number
  * set). */
 void worker_packet(struct worker *w, struct packet *pkt);
+
+/* The same for a frame already decoded (--workers: the reader thread decoded it; pkt->tunnels
+ * and every pointer stay valid for the call). */
+void worker_decoded(struct worker *w, struct packet *pkt);
 
 /* Expires idle flows at time now (packet time offline, wall-clock time live). */
 void worker_expire(struct worker *w, ts_us_t now);

@@ -30,8 +30,9 @@ static inline void harness_on_session(void *app, struct dissect *dx, struct sess
     h->sessions[h->nsessions++] = s;
 }
 
-static inline uint64_t harness_next_id(void *app)
+static inline uint64_t harness_next_id(void *app, struct dissect *dx)
 {
+    (void)dx;
     struct harness *h = app;
     return ++h->ids;
 }

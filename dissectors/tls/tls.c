@@ -172,13 +172,10 @@ static bool find_secrets(struct tls *tl, struct dissect *dx, enum tls_secret_kin
     if (tl->have_secrets && tl->secrets.len[need])
         return true;
     struct tls_keylog *kl = dissect_module_ctx(dx, PROTO_TLS);
-    const struct tls_secrets *s = kl && tl->client_hello
-                                ? tls_keylog_find(kl, tl->client_random, need) : NULL;
-    if (!s)
+    if (!kl || !tl->client_hello || !tls_keylog_copy(kl, tl->client_random, need, &tl->secrets))
         return false;
-    tl->secrets = *s;
     tl->have_secrets = true;
-    return s->len[need] > 0;
+    return tl->secrets.len[need] > 0;
 }
 
 static const uint8_t secret_kind[2][4] = {

@@ -2,6 +2,7 @@
 #include "tls_keylog.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct kl_file {
 };
 
 struct tls_keylog {
+    pthread_mutex_t mu;            /* tls_keylog_copy's */
     FILE *err;
     struct kl_file *files;
     size_t nfiles;
@@ -45,8 +47,10 @@ struct tls_keylog {
 struct tls_keylog *tls_keylog_new(FILE *err)
 {
     struct tls_keylog *kl = calloc(1, sizeof *kl);
-    if (kl)
+    if (kl) {
         kl->err = err;
+        pthread_mutex_init(&kl->mu, NULL);
+    }
     return kl;
 }
 
@@ -63,6 +67,7 @@ void tls_keylog_free(struct tls_keylog *kl)
         OPENSSL_cleanse(kl->v, kl->cap * sizeof *kl->v);
     free(kl->v);
     free(kl->slots);
+    pthread_mutex_destroy(&kl->mu);
     free(kl);
 }
 
@@ -331,4 +336,15 @@ const struct tls_secrets *tls_keylog_find(struct tls_keylog *kl, const uint8_t r
     if (!e || !e->len[need])
         kl->stats.misses++;
     return e;
+}
+
+bool tls_keylog_copy(struct tls_keylog *kl, const uint8_t random[32], enum tls_secret_kind need,
+                     struct tls_secrets *out)
+{
+    pthread_mutex_lock(&kl->mu);
+    const struct tls_secrets *e = tls_keylog_find(kl, random, need);
+    if (e)
+        *out = *e;
+    pthread_mutex_unlock(&kl->mu);
+    return e != NULL;
 }

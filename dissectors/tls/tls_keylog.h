@@ -60,6 +60,11 @@ void tls_keylog_add_text(struct tls_keylog *kl, const char *name, const char *te
 const struct tls_secrets *tls_keylog_find(struct tls_keylog *kl, const uint8_t random[32],
                                           enum tls_secret_kind need);
 
+/* The same, copied into *out under the store's lock (--workers: every worker looks up in one
+ * store, and a lookup may read the files): false if nothing is logged for random. */
+bool tls_keylog_copy(struct tls_keylog *kl, const uint8_t random[32], enum tls_secret_kind need,
+                     struct tls_secrets *out);
+
 const struct tls_keylog_stats *tls_keylog_stats(const struct tls_keylog *kl);
 
 #endif
