@@ -17,6 +17,9 @@ packet is changed or made (upscope does not check them; tshark reads them either
                                      close), each its own connection and client address; OUT
                                      may be - (standard output); RATE paces the writing at that
                                      many sessions per second of wall-clock time
+  pcapgen.py long N OUT              two long-lived connections whose packets after the start are
+                                     all alike: a WebSocket session of N messages each way and
+                                     an HTTP/1.1 download of N full segments
   pcapgen.py drop IN OUT N           IN without its packet number N (1-based): a hole
   pcapgen.py from IN OUT N           IN from its packet number N on: a capture that began late
   pcapgen.py flip IN OUT N           IN with the last byte of packet N's TCP payload inverted:
@@ -260,6 +263,24 @@ def ws_session(n, ts):
     conn.send(0, ws_frame(8, b"\x03\xe8", mask=b"\x05\x06\x07\x08"))
     conn.send(1, ws_frame(8, b"\x03\xe8"))
     return conn.close().out
+
+
+def long_conns(n):
+    """A WebSocket session with n messages each way (the client's masked), then a plain
+    HTTP/1.1 download of n full segments: the steady state of a busy link's connections."""
+    ws = Conn(ip4(1), ip4(2), 40001, 8080, 1700000000000000, step=50)
+    ws_handshake(ws.handshake())
+    for i in range(n):
+        ws.send(0, ws_frame(1, b"tick %06d" % i, mask=b"\x01\x02\x03\x04"))
+        ws.send(1, ws_frame(2, bytes(200)))
+    ws.send(0, ws_frame(8, b"\x03\xe8", mask=b"\x05\x06\x07\x08"))
+    ws.send(1, ws_frame(8, b"\x03\xe8"))
+    out = ws.close().out
+    http = Conn(ip4(3), ip4(4), 40002, 80, ws.ts + 1000, step=50)
+    http.handshake().send(0, b"GET /big HTTP/1.1\r\nHost: test.example\r\n\r\n")
+    http.send(1, b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (n * 1400))
+    http.send(1, bytes(n * 1400))
+    return out + http.close().out
 
 
 def stream(path, generator, rate=None):
@@ -634,6 +655,8 @@ def main(argv):
         rate = float(argv[4]) if len(argv) > 4 else None
         base = 1700000000000000
         stream(argv[3], (ws_session(i, base + i * 1000) for i in range(n)), rate)
+    elif cmd == "long":
+        write(argv[3], long_conns(int(argv[2])))
     elif cmd == "connect-raw":
         write(argv[2], connect_raw())
     elif cmd == "big-heads":

@@ -204,22 +204,36 @@ static void parse_field_line(struct http_head *h, struct span line, struct text_
     f->value_len = (uint32_t)value.n;
 }
 
+/* A head in one block with room for nfields fields, raw_len raw bytes and text_len bytes of
+ * strings: one allocation per head (every request on a busy link has one), one free. */
+static struct http_head *head_alloc(size_t nfields, size_t raw_len, size_t text_len)
+{
+    size_t align = _Alignof(struct http_field);
+    size_t fields_at = (sizeof(struct http_head) + align - 1) / align * align;
+    size_t raw_at = fields_at + nfields * sizeof(struct http_field);
+    size_t text_at = raw_at + raw_len;
+    struct http_head *h = malloc(text_at + text_len);
+    if (!h)
+        return NULL;
+    memset(h, 0, sizeof *h);
+    h->fields = (struct http_field *)((char *)h + fields_at);
+    h->raw = (uint8_t *)h + raw_at;
+    h->text = (char *)h + text_at;
+    return h;
+}
+
 struct http_head *http_head_parse(const uint8_t *p, size_t len, bool is_request, ts_us_t ts)
 {
     size_t lines = 0;
     for (size_t i = 0; i < len; i++)
         lines += p[i] == '\n';
-    struct http_head *h = calloc(1, sizeof *h);
-    char *scratch = malloc(len + 1);
+    char small[2048]; /* a line at a time, cleaned: most heads fit, bigger ones get the heap */
+    char *scratch = len < sizeof small ? small : malloc(len + 1);
+    struct http_head *h = head_alloc(lines ? lines : 1, len ? len : 1, len + 2 * lines + 16);
     if (!h || !scratch)
         goto fail;
     h->is_request = is_request;
     h->ts = ts;
-    h->raw = malloc(len ? len : 1);
-    h->text = malloc(len + 2 * lines + 16);
-    h->fields = calloc(lines ? lines : 1, sizeof *h->fields);
-    if (!h->raw || !h->text || !h->fields)
-        goto fail;
     memcpy(h->raw, p, len);
     h->raw_len = (uint32_t)len;
     struct text_writer w = { h->text, 0 };
@@ -243,10 +257,12 @@ struct http_head *http_head_parse(const uint8_t *p, size_t len, bool is_request,
             parse_field_line(h, line, &w);
         cur = next;
     }
-    free(scratch);
+    if (scratch != small)
+        free(scratch);
     return h;
 fail:
-    free(scratch);
+    if (scratch != small)
+        free(scratch);
     http_head_free(h);
     return NULL;
 }
@@ -264,18 +280,11 @@ struct http_head *http_head_from_fields(const struct span *names, const struct s
     size_t raw_len = 0;
     for (uint32_t i = 0; i < n; i++)
         raw_len += names[i].n + 2 + values[i].n + 2;
-    struct http_head *h = calloc(1, sizeof *h);
+    struct http_head *h = head_alloc(n ? n : 1, raw_len ? raw_len : 1, raw_len + 16);
     if (!h)
         return NULL;
     h->is_request = is_request;
     h->ts = ts;
-    h->raw = malloc(raw_len ? raw_len : 1);
-    h->text = malloc(raw_len + 16);
-    h->fields = calloc(n ? n : 1, sizeof *h->fields);
-    if (!h->raw || !h->text || !h->fields) {
-        http_head_free(h);
-        return NULL;
-    }
     struct text_writer w = { h->text, 0 };
     for (uint32_t i = 0; i < n; i++) {
         struct http_field *f = &h->fields[h->nfields++];
@@ -306,12 +315,7 @@ struct http_head *http_head_from_fields(const struct span *names, const struct s
 
 void http_head_free(struct http_head *h)
 {
-    if (!h)
-        return;
-    free(h->raw);
-    free(h->text);
-    free(h->fields);
-    free(h);
+    free(h); /* one block (head_alloc) */
 }
 
 /* ---- lookup ---- */
