@@ -112,6 +112,10 @@ struct dissector {
     /* for a protocol that encrypts: could upscope see inside? (the session list's lock) */
     enum lock_state (*lock)(const void *part);
 
+    /* the ids of other sessions its part holds (an HTTP/2 connection's WebSocket streams),
+     * each replaced by map(ctx, id): --workers numbers sessions when they are reported */
+    void (*map_session_ids)(void *part, uint64_t (*map)(void *ctx, uint64_t id), void *ctx);
+
     /* ---- the session's lifecycle (lifecycle.c; all optional) ---- */
     /* how the protocol itself ended the session ("close_handshake", ...; NULL: it did not
      * say) and by which side (*by, -1: neither) */

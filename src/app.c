@@ -270,6 +270,8 @@ static void packet_loop(struct app *a)
         } else if (st == CAPTURE_TIMEOUT) {
             lock(a);
             tick(a, &t, wall_clock_us());
+            if (a->pool)
+                pool_poll(a->pool); /* a session that ended is reported now, not later */
             unlock(a);
         } else if (st == CAPTURE_ERROR && !app_stopping(a)) { /* not a read a signal broke */
             progress_end(&prog);

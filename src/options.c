@@ -58,7 +58,7 @@ static const char usage_text[] =
     "  -Z USER              drop root privileges to USER once the capture is open\n"
     "      --fanout=GROUP   join Linux AF_PACKET fanout group GROUP (0-65535): processes in\n"
     "                       one group on one interface split its connections between them\n"
-    "      --workers=N      N worker threads (1-64) share the connections; one more reads\n"
+    "      --workers=N      N threads (1-64) share the connections, the first also reads\n"
     "                       (default 1; not with -w or the UI)\n"
     "      --keylog=FILE    decrypt TLS with the secrets of an NSS key log (what SSLKEYLOGFILE\n"
     "                       writes); may be repeated; re-read as it grows\n"

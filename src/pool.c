@@ -1,4 +1,4 @@
-/* pool: the reader, the worker threads and the sequencer (see pool.h). */
+/* pool: the reader, the worker threads and the merger (see pool.h). */
 #include "pool.h"
 
 #include <pthread.h>
@@ -13,12 +13,17 @@
 
 #include "classify.h"
 #include "dispatch.h"
+#include "dissector.h"
+#include "session.h"
 #include "flow.h"
 
 #define LANE_SLOTS 4096u          /* packets queued per worker at most ... */
 #define LANE_BYTES (8u << 20)     /* ... and bytes of them (a frame is at most 256 KiB, plus a
                                    * reassembled datagram of at most 64 KiB) */
-#define ID_PENDING (1ull << 63)   /* flow->id holds the frame that created it, not its number */
+#define ID_PENDING (1ull << 63)   /* an id not numbered yet: a flow's holds the frame that created
+                                   * it, a session's its worker and place in its begin log */
+#define ID_LANE_SHIFT 40
+#define MERGE_EVERY 16            /* items a worker does between merges, while sessions wait */
 
 enum item_kind { ITEM_PACKET, ITEM_EXPIRE, ITEM_FINISH };
 
@@ -26,7 +31,7 @@ enum item_kind { ITEM_PACKET, ITEM_EXPIRE, ITEM_FINISH };
  * 2 × frame for a packet, 2 × frame + 1 for the clock after that frame, UINT64_MAX for the
  * end of input. The reader queues them in that order. */
 struct item {
-    _Atomic uint64_t key;      /* read by other workers (the sequencer) */
+    _Atomic uint64_t key;      /* read by the merger, in any thread */
     uint8_t kind;
     uint64_t frame;            /* the frame, or the last one read before the clock or the end */
     ts_us_t now;               /* ITEM_EXPIRE */
@@ -35,12 +40,42 @@ struct item {
     struct tunnel_stack tun;
 };
 
+/* Where a session's begin or end falls in one worker's order: the item's key; in a clock item,
+ * the flow being ended (sub, see flow_end_key; 0 in a packet item); then the worker, and a
+ * count within that (key, sub). */
+struct order {
+    uint64_t key, sub;
+    uint32_t lane, seq;
+};
+
 /* The frames that created a worker's flows, ascending: the flow ids of all workers are
  * counted from these. */
 struct flow_log {
     pthread_mutex_t mu;
     uint64_t *v;
     size_t n, cap;
+};
+
+/* The sessions a worker began, in its order; numbered (given their ids) by the merger. */
+struct begin_entry {
+    struct order at;
+    uint64_t id;
+};
+struct begin_log {
+    pthread_mutex_t mu;
+    struct begin_entry *v;
+    size_t n, cap, numbered;
+};
+
+/* Sessions a worker ended, in its order, waiting for the merger. */
+struct ended {
+    struct order at;
+    struct session *s;
+};
+struct ended_queue {
+    pthread_mutex_t mu;
+    struct ended *v;
+    size_t head, n, cap;     /* a ring */
 };
 
 struct lane {
@@ -55,9 +90,15 @@ struct lane {
     _Atomic uint64_t sub;               /* ... and, in a clock item, the flow it is ending:
                                          * 0 before the first (see flow_end_key) */
     uint8_t kind;                       /* the item's kind */
+    uint64_t seq_key, seq_sub;          /* next_order's count runs within one (key, sub) */
+    uint32_t seq;
+    unsigned since_merge;               /* items done since the last merge */
+    bool ready;                         /* its worker is set up */
     struct item *items;
     uint8_t *bytes;
     struct flow_log log;
+    struct begin_log begins;
+    struct ended_queue ended;
     struct worker w;
     pthread_t thread;
     bool running;
@@ -72,41 +113,44 @@ struct pool {
     uint64_t seed;
     _Atomic uint64_t packets;        /* frames read */
     uint64_t bytes, frame;           /* wire bytes; the last frame read */
+    _Atomic uint64_t frame_queued;   /* = frame, once what it brought is queued (the merger's) */
+    _Atomic uint64_t pending;        /* ended sessions waiting in the queues */
     struct worker totals;
     struct classify_stats ndpi;
 };
 
-/* ---- waiting: yield the CPU first (the other side is running), then sleep a little (a quiet
- * live link must not cost a spinning core per worker) ---- */
+/* ---- waiting: yield the CPU a few times (the other side is running and will be done soon),
+ * then sleep, longer each time up to 1 ms: a spinning thread would take the core the others
+ * need (more workers than cores), and a quiet live link must not cost a
+ * busy core per worker. A ring holds 4,096 packets, many times what arrives in 1 ms. ---- */
+
+#define SPIN_YIELDS 16
+#define SLEEP_MIN_NS 10000
+#define SLEEP_MAX_NS 1000000
 
 static void backoff(unsigned *spins)
 {
-    if (++*spins < 200) {
+    if (++*spins <= SPIN_YIELDS) {
         sched_yield();
         return;
     }
-    struct timespec ts = { 0, 200 * 1000 };
+    unsigned shift = *spins - SPIN_YIELDS - 1;
+    long ns = shift >= 7 ? SLEEP_MAX_NS : (long)SLEEP_MIN_NS << shift;
+    struct timespec ts = { 0, ns > SLEEP_MAX_NS ? SLEEP_MAX_NS : ns };
     nanosleep(&ts, NULL);
 }
 
-/* ---- the sequencer ---- */
+/* ---- the order of one worker's output ---- */
 
-/* Has other unfinished work ordered before what me is at? Work is ordered by item key; in the
- * same clock item (every worker has one), by the flows being ended, as one worker's LRU lists
- * would end them, then by worker. Once false it stays false: the reader queues items in key
- * order, and a worker ends its flows in sub-key order. */
-static bool ahead_of(const struct lane *other, const struct lane *me)
+static int order_cmp(const struct order *a, const struct order *b)
 {
-    uint64_t t = atomic_load_explicit(&other->tail, memory_order_acquire);
-    uint64_t h = atomic_load_explicit(&other->head, memory_order_acquire);
-    if (t == h)
-        return false;
-    /* the slot may meanwhile hold a newer item: its key is larger still, which is as good */
-    uint64_t k = atomic_load_explicit(&other->items[t % LANE_SLOTS].key, memory_order_relaxed);
-    if (k != me->key)
-        return k < me->key;
-    uint64_t s = atomic_load_explicit(&other->sub, memory_order_acquire), mine = me->sub;
-    return s < mine || (s == mine && other->index < me->index);
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->sub != b->sub)
+        return a->sub < b->sub ? -1 : 1;
+    if (a->lane != b->lane)
+        return a->lane < b->lane ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 /* The place of a flow the clock ends among all workers' ends in the same item: one flow table
@@ -125,20 +169,43 @@ static void on_flow_end(void *app, const struct flow *f)
         atomic_store_explicit(&l->sub, flow_end_key(l->kind, f), memory_order_release);
 }
 
-/* Waits until every other worker has done all the work ordered before me's: what they report
- * from then on comes after, as it would from one worker. No cycle: the worker at the smallest
- * (key, sub-key, index) never waits. */
-static void wait_turn(struct lane *me)
+/* The order of the worker's next begin or end. */
+static struct order next_order(struct lane *l)
 {
-    unsigned spins = 0;
-    for (unsigned j = 0; j < me->pool->n; j++) {
-        const struct lane *o = &me->pool->lanes[j];
-        while (o != me && ahead_of(o, me))
-            backoff(&spins);
+    uint64_t sub = atomic_load_explicit(&l->sub, memory_order_relaxed);
+    if (l->key != l->seq_key || sub != l->seq_sub) {
+        l->seq_key = l->key;
+        l->seq_sub = sub;
+        l->seq = 0;
     }
+    return (struct order){ l->key, sub, l->index, l->seq++ };
 }
 
-/* ---- flow ids ---- */
+/* ---- logs kept by each worker, read by the merger ---- */
+
+static bool grow(void **v, size_t *cap, size_t size)
+{
+    size_t ncap = *cap ? *cap * 2 : 1024;
+    void *nv = realloc(*v, ncap * size);
+    if (!nv)
+        return false;
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
+/* A flow's provisional id: the frame that created it (flow->id, copied into its sessions). */
+static void on_flow_created(void *app, struct flow *f, uint64_t frame)
+{
+    struct lane *l = app;
+    struct flow_log *log = &l->log;
+    f->id = ID_PENDING | frame;
+    pthread_mutex_lock(&log->mu);
+    if (log->n < log->cap || grow((void **)&log->v, &log->cap, sizeof *log->v))
+        log->v[log->n++] = frame;
+    /* else out of memory: later flows' numbers come out one short for this one */
+    pthread_mutex_unlock(&log->mu);
+}
 
 static size_t count_below(struct flow_log *log, uint64_t frame)
 {
@@ -155,51 +222,21 @@ static size_t count_below(struct flow_log *log, uint64_t frame)
     return lo;
 }
 
-/* A flow's number in the whole capture, as one flow table counts them: 1 + the flows all
- * workers created at earlier frames (a frame creates at most one flow). Called in turn, when
- * every worker is past the frame. */
-static void resolve_flow_id(struct pool *p, struct flow *f)
-{
-    if (!(f->id & ID_PENDING))
-        return;
-    uint64_t frame = f->id & ~ID_PENDING, id = 1;
-    for (unsigned j = 0; j < p->n; j++)
-        id += count_below(&p->lanes[j].log, frame);
-    f->id = id;
-}
-
-static void on_flow_created(void *app, struct flow *f, uint64_t frame)
-{
-    struct lane *l = app;
-    struct flow_log *log = &l->log;
-    f->id = ID_PENDING | frame;
-    pthread_mutex_lock(&log->mu);
-    if (log->n == log->cap) {
-        size_t cap = log->cap ? log->cap * 2 : 4096;
-        uint64_t *v = realloc(log->v, cap * sizeof *v);
-        if (v) {
-            log->v = v;
-            log->cap = cap;
-        }
-    }
-    if (log->n < log->cap)
-        log->v[log->n++] = frame;
-    /* else out of memory: later flows' numbers come out one short for this one */
-    pthread_mutex_unlock(&log->mu);
-}
-
-/* ---- the sink each worker sees: in turn, then under the lock, the caller's ---- */
-
+/* A session's provisional id: its worker and the place of its begin in the worker's log. The
+ * merger gives it its number (entry.id) in begin order. */
 static uint64_t lane_next_session_id(void *app, struct flow *f)
 {
+    (void)f;
     struct lane *l = app;
-    struct pool *p = l->pool;
-    wait_turn(l);
-    pthread_mutex_lock(&p->mu);
-    if (f)
-        resolve_flow_id(p, f);
-    uint64_t id = p->sink.next_session_id(p->sink.app, f);
-    pthread_mutex_unlock(&p->mu);
+    struct begin_log *log = &l->begins;
+    struct order at = next_order(l);
+    pthread_mutex_lock(&log->mu);
+    uint64_t id = ID_PENDING | (uint64_t)l->index << ID_LANE_SHIFT | log->n;
+    if (log->n < log->cap || grow((void **)&log->v, &log->cap, sizeof *log->v))
+        log->v[log->n++] = (struct begin_entry){ at, 0 };
+    else
+        id = 0; /* out of memory: reported as session 0 */
+    pthread_mutex_unlock(&log->mu);
     return id;
 }
 
@@ -214,13 +251,167 @@ static void lane_session_begin(void *app, struct session *s)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* An ended session waits in its worker's queue until the merger reports it in order. */
 static void lane_session(void *app, struct session *s)
 {
     struct lane *l = app;
-    struct pool *p = l->pool;
-    wait_turn(l);
-    pthread_mutex_lock(&p->mu);
-    p->sink.on_session(p->sink.app, s);
+    struct ended_queue *q = &l->ended;
+    struct order at = next_order(l);
+    pthread_mutex_lock(&q->mu);
+    if (q->n == q->cap) {
+        size_t old = q->cap;
+        if (!grow((void **)&q->v, &q->cap, sizeof *q->v)) {
+            pthread_mutex_unlock(&q->mu);
+            session_free(s); /* out of memory: lost, as a session that could not be made */
+            return;
+        }
+        /* full: the ring's wrapped part, v[0 .. head), moves on after its old end */
+        for (size_t i = 0; i < q->head; i++)
+            q->v[old + i] = q->v[i];
+    }
+    q->v[(q->head + q->n++) % q->cap] = (struct ended){ at, s };
+    pthread_mutex_unlock(&q->mu);
+    atomic_fetch_add_explicit(&l->pool->pending, 1, memory_order_relaxed);
+}
+
+/* ---- the merger: numbers sessions and reports them, as one worker would have ---- */
+
+/* Nothing any worker does from now on comes before this: each worker's oldest unfinished
+ * item (and, in a clock item, the flow it is ending); a worker with nothing queued gets no
+ * item before the reader's next, the clock after the last frame it queued. */
+static struct order watermark(struct pool *p)
+{
+    uint64_t frame = atomic_load_explicit(&p->frame_queued, memory_order_acquire); /* first */
+    struct order w = { 2 * frame + 1, 0, 0, 0 };
+    for (unsigned j = 0; j < p->n; j++) {
+        const struct lane *l = &p->lanes[j];
+        uint64_t t = atomic_load_explicit(&l->tail, memory_order_acquire);
+        if (t == atomic_load_explicit(&l->head, memory_order_acquire))
+            continue;
+        /* read in this order, a worker that moves on meanwhile only makes the mark lower
+         * than it could be */
+        struct order o = { atomic_load_explicit(&l->items[t % LANE_SLOTS].key,
+                                                memory_order_relaxed),
+                           atomic_load_explicit(&l->sub, memory_order_acquire), 0, 0 };
+        if (order_cmp(&o, &w) < 0)
+            w = o;
+    }
+    return w;
+}
+
+/* Numbers, in begin order, the sessions begun before the mark. */
+static void number_begins(struct pool *p, const struct order *mark)
+{
+    for (;;) {
+        struct begin_entry *first = NULL;
+        struct lane *owner = NULL;
+        for (unsigned j = 0; j < p->n; j++) {
+            struct lane *l = &p->lanes[j];
+            pthread_mutex_lock(&l->begins.mu);
+            struct begin_entry *e = l->begins.numbered < l->begins.n
+                                  ? &l->begins.v[l->begins.numbered] : NULL;
+            if (e && order_cmp(&e->at, mark) < 0 && (!first || order_cmp(&e->at, &first->at) < 0)) {
+                first = e;
+                owner = l;
+            }
+            pthread_mutex_unlock(&l->begins.mu);
+        }
+        if (!owner)
+            return;
+        uint64_t id = p->sink.next_session_id(p->sink.app, NULL);
+        pthread_mutex_lock(&owner->begins.mu); /* the log may have moved: index it again */
+        owner->begins.v[owner->begins.numbered++].id = id;
+        pthread_mutex_unlock(&owner->begins.mu);
+    }
+}
+
+static uint64_t final_id(void *ctx, uint64_t id)
+{
+    struct pool *p = ctx;
+    if (!(id & ID_PENDING))
+        return id;
+    unsigned lane = (unsigned)((id & ~ID_PENDING) >> ID_LANE_SHIFT);
+    uint64_t index = id & ((1ull << ID_LANE_SHIFT) - 1);
+    if (lane >= p->n)
+        return 0;
+    struct begin_log *log = &p->lanes[lane].begins;
+    pthread_mutex_lock(&log->mu);
+    uint64_t n = index < log->numbered ? log->v[index].id : 0;
+    pthread_mutex_unlock(&log->mu);
+    return n;
+}
+
+/* A flow's number in the whole capture, as one flow table counts them: 1 + the flows all
+ * workers created at earlier frames (a frame creates at most one flow). */
+static uint64_t final_flow_id(struct pool *p, uint64_t id)
+{
+    if (!(id & ID_PENDING))
+        return id;
+    uint64_t frame = id & ~ID_PENDING, n = 1;
+    for (unsigned j = 0; j < p->n; j++)
+        n += count_below(&p->lanes[j].log, frame);
+    return n;
+}
+
+/* Every id a session holds, provisional until now, replaced by its number. */
+static void renumber(struct pool *p, struct session *s)
+{
+    s->id = final_id(p, s->id);
+    s->flow_id = final_flow_id(p, s->flow_id);
+    for (unsigned i = 0; i < s->ncarriers; i++)
+        s->carried_by[i].session = final_id(p, s->carried_by[i].session);
+    for (int k = 0; k < PROTO_COUNT; k++) {
+        const struct dissector *d = dissector_get((enum proto)k);
+        void *part = session_part_find(s, (enum proto)k);
+        if (d && d->map_session_ids && part)
+            d->map_session_ids(part, final_id, p);
+    }
+}
+
+/* Reports, in order, the ended sessions before the mark. */
+static void report_ended(struct pool *p, const struct order *mark)
+{
+    for (;;) {
+        struct ended first = { { 0, 0, 0, 0 }, NULL };
+        struct lane *owner = NULL;
+        for (unsigned j = 0; j < p->n; j++) {
+            struct ended_queue *q = &p->lanes[j].ended;
+            pthread_mutex_lock(&q->mu);
+            if (q->n && order_cmp(&q->v[q->head].at, mark) < 0 &&
+                (!owner || order_cmp(&q->v[q->head].at, &first.at) < 0)) {
+                first = q->v[q->head];
+                owner = &p->lanes[j];
+            }
+            pthread_mutex_unlock(&q->mu);
+        }
+        if (!owner)
+            return;
+        struct ended_queue *q = &owner->ended;
+        pthread_mutex_lock(&q->mu);
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        pthread_mutex_unlock(&q->mu);
+        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_relaxed);
+        renumber(p, first.s);
+        p->sink.on_session(p->sink.app, first.s);
+    }
+}
+
+/* Numbers and reports what can be; every_last: the workers have ended, everything can. Any
+ * thread may merge: the workers do, between items, so that rendering the reports does not
+ * fall on the reader. wait: take the lock; else give up if another thread holds it (that
+ * merge, or a later one, reports what this one would have). */
+static void merge(struct pool *p, bool every_last, bool wait)
+{
+    struct order mark = every_last ? (struct order){ UINT64_MAX, UINT64_MAX, UINT32_MAX,
+                                                     UINT32_MAX }
+                                   : watermark(p);
+    if (wait)
+        pthread_mutex_lock(&p->mu);
+    else if (pthread_mutex_trylock(&p->mu) != 0)
+        return;
+    number_begins(p, &mark);
+    report_ended(p, &mark);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -243,25 +434,38 @@ static bool run_item(struct lane *l, struct item *it)
     }
 }
 
+/* Does the lane's oldest queued item and retires it; true after the last. Between items, now
+ * and then, a merge (if sessions wait). */
+static bool lane_do(struct lane *l)
+{
+    uint64_t t = atomic_load_explicit(&l->tail, memory_order_relaxed); /* its own */
+    struct item *it = &l->items[t % LANE_SLOTS];
+    l->key = atomic_load_explicit(&it->key, memory_order_relaxed);
+    l->kind = it->kind;
+    bool last = run_item(l, it);
+    atomic_store_explicit(&l->sub, 0, memory_order_relaxed); /* made visible by tail's */
+    atomic_store_explicit(&l->bytes_done, it->bytes_end, memory_order_release);
+    atomic_store_explicit(&l->tail, t + 1, memory_order_release);
+    if (!last && ++l->since_merge >= MERGE_EVERY &&
+        atomic_load_explicit(&l->pool->pending, memory_order_relaxed)) {
+        l->since_merge = 0;
+        merge(l->pool, false, false);
+    }
+    return last;
+}
+
 static void *lane_main(void *arg)
 {
     struct lane *l = arg;
-    uint64_t t = 0;
     unsigned spins = 0;
     for (;;) {
-        if (t == atomic_load_explicit(&l->head, memory_order_acquire)) {
+        if (atomic_load_explicit(&l->tail, memory_order_relaxed) ==
+            atomic_load_explicit(&l->head, memory_order_acquire)) {
             backoff(&spins);
             continue;
         }
         spins = 0;
-        struct item *it = &l->items[t % LANE_SLOTS];
-        l->key = atomic_load_explicit(&it->key, memory_order_relaxed);
-        l->kind = it->kind;
-        bool last = run_item(l, it);
-        atomic_store_explicit(&l->sub, 0, memory_order_relaxed); /* made visible by tail's */
-        atomic_store_explicit(&l->bytes_done, it->bytes_end, memory_order_release);
-        atomic_store_explicit(&l->tail, ++t, memory_order_release);
-        if (last)
+        if (lane_do(l))
             return NULL;
     }
 }
@@ -346,7 +550,10 @@ static unsigned lane_of(const struct pool *p, const struct flow_key *key)
         h *= 0x9e3779b97f4a7c15ull;
         h ^= h >> 29;
     }
-    return (unsigned)((h >> 32) % p->n);
+    /* worker 0 runs in the reader's thread, which also reads and decodes: it takes a smaller
+     * share (weight 2 against the others' 3) so that the threads finish together */
+    uint64_t total = 2 + 3 * (uint64_t)(p->n - 1), x = ((h >> 32) * total) >> 32;
+    return x < 2 ? 0 : 1 + (unsigned)((x - 2) / 3);
 }
 
 void pool_packet(struct pool *p, struct packet *pkt)
@@ -360,12 +567,25 @@ void pool_packet(struct pool *p, struct packet *pkt)
     struct flow_key key;
     int side;
     flow_key_from_packet(pkt, &key, &side);
-    struct lane *l = &p->lanes[lane_of(p, &key)];
+    unsigned j = lane_of(p, &key);
+    struct lane *l = &p->lanes[j];
     struct item *it = reserve(l);
     it->kind = ITEM_PACKET;
     it->frame = pkt->number;
-    copy_packet(l, it, pkt);
-    publish(l, it, 2 * pkt->number);
+    if (j == 0) { /* the reader's own: done now, on the reader's bytes, no copy */
+        it->pkt = *pkt;
+        publish(l, it, 2 * pkt->number);
+        lane_do(l);
+    } else {
+        copy_packet(l, it, pkt);
+        publish(l, it, 2 * pkt->number);
+    }
+    atomic_store_explicit(&p->frame_queued, pkt->number, memory_order_release);
+}
+
+void pool_poll(struct pool *p)
+{
+    merge(p, false, true);
 }
 
 void pool_expire(struct pool *p, ts_us_t now)
@@ -378,7 +598,10 @@ void pool_expire(struct pool *p, ts_us_t now)
         it->frame = p->frame;
         it->now = now;
         publish(l, it, 2 * p->frame + 1);
+        if (j == 0)
+            lane_do(l);
     }
+    merge(p, false, true); /* live, on a quiet link: what ended reaches the outputs */
 }
 
 /* ---- totals for --stats ---- */
@@ -422,12 +645,14 @@ static void end_lanes(struct pool *p)
 {
     for (unsigned j = 0; j < p->n; j++) {
         struct lane *l = &p->lanes[j];
-        if (!l->running)
+        if (!l->running && !(j == 0 && l->ready))
             continue;
         struct item *it = reserve(l);
         it->kind = ITEM_FINISH;
         it->frame = p->frame;
         publish(l, it, UINT64_MAX);
+        if (j == 0)
+            lane_do(l);
     }
     for (unsigned j = 0; j < p->n; j++) {
         if (p->lanes[j].running)
@@ -439,6 +664,7 @@ static void end_lanes(struct pool *p)
 void pool_finish(struct pool *p)
 {
     end_lanes(p);
+    merge(p, true, true);
     memset(&p->totals, 0, sizeof p->totals);
     memset(&p->ndpi, 0, sizeof p->ndpi);
     p->totals.cfg = p->lanes[0].w.cfg;
@@ -475,6 +701,8 @@ static bool lane_init(struct pool *p, unsigned j, const struct worker_config *cf
     atomic_init(&l->tail, 0);
     atomic_init(&l->bytes_done, 0);
     pthread_mutex_init(&l->log.mu, NULL);
+    pthread_mutex_init(&l->begins.mu, NULL);
+    pthread_mutex_init(&l->ended.mu, NULL);
     l->items = calloc(LANE_SLOTS, sizeof *l->items);
     l->bytes = malloc(LANE_BYTES);
     if (!l->items || !l->bytes)
@@ -484,7 +712,8 @@ static bool lane_init(struct pool *p, unsigned j, const struct worker_config *cf
     atomic_init(&l->sub, 0);
     struct worker_sink sink = { l, lane_session_begin, lane_session, lane_next_session_id,
                                 on_flow_created, on_flow_end };
-    return worker_init(&l->w, cfg, &sink);
+    l->ready = worker_init(&l->w, cfg, &sink);
+    return l->ready;
 }
 
 struct pool *pool_start(unsigned n, const struct worker_config *cfg,
@@ -500,6 +729,8 @@ struct pool *pool_start(unsigned n, const struct worker_config *cfg,
     p->sink = *sink;
     pthread_mutex_init(&p->mu, NULL);
     atomic_init(&p->packets, 0);
+    atomic_init(&p->frame_queued, 0);
+    atomic_init(&p->pending, 0);
     if (getrandom(&p->seed, sizeof p->seed, 0) != sizeof p->seed)
         p->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
     p->lanes = aligned_alloc(64, n * sizeof *p->lanes);
@@ -508,10 +739,15 @@ struct pool *pool_start(unsigned n, const struct worker_config *cfg,
         memset(p->lanes, 0, n * sizeof *p->lanes);
     for (unsigned j = 0; ok && j < n; j++)
         ok = lane_init(p, j, cfg); /* nDPI's start-up, one at a time: not known thread-safe */
-    for (unsigned j = 0; ok && j < n; j++) {
+    for (unsigned j = 1; ok && j < n; j++) { /* worker 0 is the reader's thread */
         struct lane *l = &p->lanes[j];
         l->running = pthread_create(&l->thread, NULL, lane_main, l) == 0;
         ok = l->running;
+        char name[32]; /* what top -H and perf show (15 characters at most) */
+        snprintf(name, sizeof name, "upscope-w%u", j);
+        name[15] = '\0';
+        if (ok)
+            pthread_setname_np(l->thread, name);
     }
     if (!ok) {
         snprintf(err, errlen, "cannot start %u workers (out of memory or threads)", n);
@@ -534,6 +770,12 @@ void pool_free(struct pool *p)
         free(l->bytes);
         free(l->log.v);
         pthread_mutex_destroy(&l->log.mu);
+        free(l->begins.v);
+        pthread_mutex_destroy(&l->begins.mu);
+        for (size_t i = 0; i < l->ended.n; i++) /* none after pool_finish's merge */
+            session_free(l->ended.v[(l->ended.head + i) % l->ended.cap].s);
+        free(l->ended.v);
+        pthread_mutex_destroy(&l->ended.mu);
     }
     free(p->lanes);
     decoder_free(&p->dec);

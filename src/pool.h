@@ -1,20 +1,23 @@
-/* pool: --workers N — the caller's thread reads and decodes, N worker threads do the rest.
+/* pool: --workers N — N workers share the connections; the first also reads and decodes.
  *
- * The reader decodes each frame (link layer, IP, tunnels, IP fragments) and copies the decoded
- * packet into the ring of the worker its connection hashes to: a symmetric hash of the flow
- * key, tunnels included, so both directions of a connection, and everything carried inside it,
- * meet in one worker. Each worker owns a struct worker (flow table, reassembly, dissector
- * states, nDPI); nothing it touches per packet is shared.
+ * The reader (the caller's thread) decodes each frame (link layer, IP, tunnels, IP fragments)
+ * and hands the decoded packet to the worker its connection hashes to: a seeded hash of the
+ * canonical flow key, tunnels included, so both directions of a connection, and everything
+ * carried inside it, meet in one worker. Worker 0 runs in the reader's thread, on the packet
+ * as read (and takes a smaller share of the connections, as it reads too); the others are
+ * threads, each fed through a bounded ring into which the packet is copied. Each worker owns
+ * a struct worker (flow table, reassembly, dissector states, nDPI); nothing it touches per
+ * packet is shared.
  *
- * Reports come out as one worker writes them — the same session ids, flow ids (Wireshark's
- * tcp.stream) and order — because a worker that begins or ends a session first waits for its
- * turn: until every other worker has processed every frame before the one at hand (the
- * sequencer). Sessions are rare beside packets, so the waits are too. Flow ids are counted
- * from each worker's log of the frames that created its flows (8 bytes per flow, kept for the
- * run). The clock (idle expiry) reaches every worker at the frame where one worker's clock
- * would have run. One tie remains: sessions that the clock or the end of input begins or ends
- * in several workers at the same instant are ordered by worker, where one worker goes by its
- * flows' last-seen order.
+ * Reports come out as one worker writes them: the same session ids, flow ids (Wireshark's
+ * tcp.stream) and order. A worker never waits for another: it gives a session a provisional
+ * id and, when the session ends, queues it with its place in one worker's order (the frame;
+ * in the clock's expiry and at the end of input, the flow's place in one flow table's LRU
+ * lists). The merger, run by whichever worker finds sessions waiting, numbers the sessions
+ * begun and reports the ones ended before the point every worker has passed, in that order,
+ * with every id they hold replaced by its number. Flow ids are counted from each worker's log
+ * of the frames that created its flows (8 bytes per flow) and session numbers kept in each
+ * worker's log of begins (32 bytes per session), both for the run.
  *
  * The sink's callbacks run under the pool's lock, one at a time; the caller takes the same
  * lock (pool_lock) for anything else they share. Per-worker limits (--max-flows, the reorder
@@ -31,17 +34,21 @@
 
 struct pool;
 
-/* Starts n worker threads (2..POOL_MAX_WORKERS), each with a worker set up from cfg, sending
- * sessions to sink. NULL with err set on failure. */
+/* Sets up n workers (2..POOL_MAX_WORKERS) from cfg and starts n - 1 threads for them (worker
+ * 0 is the caller's), sending sessions to sink. NULL with err set on failure. */
 struct pool *pool_start(unsigned n, const struct worker_config *cfg,
                         const struct worker_sink *sink, char *err, size_t errlen);
 
-/* Reader side: decodes one frame and queues it for its worker (waits while that worker's
- * queue is full). */
+/* Reader side: decodes one frame and does it (worker 0) or queues it for its worker (waiting
+ * while that worker's queue is full). */
 void pool_packet(struct pool *p, struct packet *pkt);
 
 /* Reader side: the clock reached now; every worker expires idle flows at this point. */
 void pool_expire(struct pool *p, ts_us_t now);
+
+/* Reader side: reports what the workers ended and can be reported in order now (the workers
+ * do so between packets; live, call this when the link is quiet). */
+void pool_poll(struct pool *p);
 
 /* End of input: every worker finishes its flows; returns when all threads have ended. */
 void pool_finish(struct pool *p);

@@ -14,9 +14,13 @@
  * mid-stream WebSocket heuristic to see several frames. */
 #define PROBE_LIMIT 1024
 
-/* --memcap: the heap is measured every this many packets (a packet allocates at most a few
- * tens of KiB, so the overshoot between checks is a few MiB) ... */
-#define MEMCAP_CHECK_PACKETS 256
+/* --memcap: the heap is measured (mallinfo2 walks every free chunk of every arena: about
+ * 100 µs; every 256 packets it took 14 % of the run) every this many packets at most, or
+ * sooner once the worker's own state (worker_memory: flows, connections, queues, buffers)
+ * grew by MEMCAP_CHECK_GROWTH since the last measurement: what grows fast between two
+ * measurements grows with those. The overshoot stays a few MiB ... */
+#define MEMCAP_CHECK_PACKETS 4096
+#define MEMCAP_CHECK_GROWTH (256u << 10)
 /* ... and, when over, connections are evicted this many at a time down to 15/16 of the cap. */
 #define MEMCAP_EVICT_BATCH 32
 
@@ -273,8 +277,12 @@ static void begin_packet(struct worker *w, const struct packet *pkt)
 {
     w->dispatch.frame = pkt->number;
     w->touched = NULL;
-    if (w->cfg.memcap && w->count.packets % MEMCAP_CHECK_PACKETS == 0)
+    if (w->cfg.memcap && (w->count.packets - w->memcap_packets >= MEMCAP_CHECK_PACKETS ||
+                          worker_memory(w) >= w->memcap_memory + MEMCAP_CHECK_GROWTH)) {
         memcap_enforce(w);
+        w->memcap_packets = w->count.packets;
+        w->memcap_memory = worker_memory(w);
+    }
     w->count.packets++;
     w->count.bytes += pkt->wirelen;
 }

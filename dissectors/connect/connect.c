@@ -163,8 +163,10 @@ static void connect_carried_begin(void *state, struct dissect *dx, struct sessio
     char target[100];
     escape_buf(target, sizeof target, tunnel->request->target,
                strlen(tunnel->request->target), ESCAPE_TERMINAL);
-    session_event(s, s->start, SESSION_EVENT_NOTE, PROTO_CONNECT, "in the CONNECT tunnel to %s "
-                  "(session %llu)", target, (unsigned long long)tunnel->id);
+    /* (not the tunnel session's number: --workers gives numbers only when sessions are
+     * reported; carried_by names it) */
+    session_event(s, s->start, SESSION_EVENT_NOTE, PROTO_CONNECT, "in the CONNECT tunnel to %s",
+                  target);
 }
 
 /* ---- how the outputs show it ---- */

@@ -1063,6 +1063,13 @@ static bool h2_upgrade_token(struct span tok)
     return span_eq_ci(tok, "h2c") || span_eq_ci(tok, "h2");
 }
 
+static void h2_map_session_ids(void *part, uint64_t (*map)(void *ctx, uint64_t id), void *ctx)
+{
+    struct h2_info *h2 = part;
+    for (uint32_t i = 0; i < h2->nwebsockets; i++)
+        h2->websockets[i].session = map(ctx, h2->websockets[i].session);
+}
+
 const struct dissector http2_dissector = {
     .name = "http2",
     .proto = PROTO_HTTP2,
@@ -1078,6 +1085,7 @@ const struct dissector http2_dissector = {
     .report_detail = h2_report_detail,
     .checks = h2_checks,
     .volume = h2_report_volume,
+    .map_session_ids = h2_map_session_ids,
     .transition = TRANSITION_H2C,
     .upgrade_token = h2_upgrade_token,
     .upgrade_request = h2c_check_request,
