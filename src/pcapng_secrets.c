@@ -63,7 +63,9 @@ bool pcapng_secrets_read(FILE *f, const char *name,
             ok = false;
             break;
         }
-        if (type != BLOCK_DSB) {
+        /* a Decryption Secrets Block holds at least its secrets type and length, and the
+         * block's trailing length (20 bytes in all); a shorter one is skipped like another */
+        if (type != BLOCK_DSB || len < 20) {
             if (fseek(f, (long)len - 8, SEEK_CUR) != 0)
                 break;
             continue;
