@@ -704,8 +704,8 @@ static bool lane_init(struct pool *p, unsigned j, const struct worker_config *cf
     pthread_mutex_init(&l->begins.mu, NULL);
     pthread_mutex_init(&l->ended.mu, NULL);
     l->items = calloc(LANE_SLOTS, sizeof *l->items);
-    l->bytes = malloc(LANE_BYTES);
-    if (!l->items || !l->bytes)
+    l->bytes = j ? malloc(LANE_BYTES) : NULL; /* worker 0 works on the reader's bytes */
+    if (!l->items || (j && !l->bytes))
         return false;
     for (unsigned i = 0; i < LANE_SLOTS; i++)
         atomic_init(&l->items[i].key, 0);
