@@ -19,7 +19,7 @@
  * sooner once the worker's own state (worker_memory: flows, connections, queues, buffers)
  * grew by MEMCAP_CHECK_GROWTH since the last measurement: what grows fast between two
  * measurements grows with those. The overshoot stays a few MiB ... */
-#define MEMCAP_CHECK_PACKETS 4096
+#define MEMCAP_CHECK_PACKETS 32768
 #define MEMCAP_CHECK_GROWTH (256u << 10)
 /* ... and, when over, connections are evicted this many at a time down to 15/16 of the cap. */
 #define MEMCAP_EVICT_BATCH 32
