@@ -27,9 +27,9 @@
 
 enum item_kind { ITEM_PACKET, ITEM_EXPIRE, ITEM_FINISH };
 
-/* One unit of a worker's work. Items are ordered by key across all workers, ties by worker:
- * 2 × frame for a packet, 2 × frame + 1 for the clock after that frame, UINT64_MAX for the
- * end of input. The reader queues them in that order. */
+/* One unit of a worker's work. Items are ordered by key across all workers: the reader counts
+ * its events (a TCP packet, for one worker; a clock tick, the same key in every worker) in the
+ * order one worker would do them; UINT64_MAX is the end of input. */
 struct item {
     _Atomic uint64_t key;      /* read by the merger, in any thread */
     uint8_t kind;
@@ -113,7 +113,9 @@ struct pool {
     uint64_t seed;
     _Atomic uint64_t packets;        /* frames read */
     uint64_t bytes, frame;           /* wire bytes; the last frame read */
-    _Atomic uint64_t frame_queued;   /* = frame, once what it brought is queued (the merger's) */
+    uint64_t events;                 /* items' keys: packets and clock ticks, counted */
+    _Atomic uint64_t events_queued;  /* = events, once that item is queued everywhere (the
+                                      * merger's: no later item has a smaller key) */
     _Atomic uint64_t pending;        /* ended sessions waiting in the queues */
     struct worker totals;
     struct classify_stats ndpi;
@@ -281,8 +283,8 @@ static void lane_session(void *app, struct session *s)
  * item before the reader's next, the clock after the last frame it queued. */
 static struct order watermark(struct pool *p)
 {
-    uint64_t frame = atomic_load_explicit(&p->frame_queued, memory_order_acquire); /* first */
-    struct order w = { 2 * frame + 1, 0, 0, 0 };
+    uint64_t queued = atomic_load_explicit(&p->events_queued, memory_order_acquire); /* first */
+    struct order w = { queued + 1, 0, 0, 0 };
     for (unsigned j = 0; j < p->n; j++) {
         const struct lane *l = &p->lanes[j];
         uint64_t t = atomic_load_explicit(&l->tail, memory_order_acquire);
@@ -564,23 +566,24 @@ void pool_packet(struct pool *p, struct packet *pkt)
     p->frame = pkt->number;
     if (decode_packet(&p->dec, pkt) != DECODE_OK)
         return;
-    struct flow_key key;
+    struct flow_key fk;
     int side;
-    flow_key_from_packet(pkt, &key, &side);
-    unsigned j = lane_of(p, &key);
+    flow_key_from_packet(pkt, &fk, &side);
+    unsigned j = lane_of(p, &fk);
+    uint64_t key = ++p->events;
     struct lane *l = &p->lanes[j];
     struct item *it = reserve(l);
     it->kind = ITEM_PACKET;
     it->frame = pkt->number;
     if (j == 0) { /* the reader's own: done now, on the reader's bytes, no copy */
         it->pkt = *pkt;
-        publish(l, it, 2 * pkt->number);
+        publish(l, it, key);
         lane_do(l);
     } else {
         copy_packet(l, it, pkt);
-        publish(l, it, 2 * pkt->number);
+        publish(l, it, key);
     }
-    atomic_store_explicit(&p->frame_queued, pkt->number, memory_order_release);
+    atomic_store_explicit(&p->events_queued, key, memory_order_release);
 }
 
 void pool_poll(struct pool *p)
@@ -591,16 +594,18 @@ void pool_poll(struct pool *p)
 void pool_expire(struct pool *p, ts_us_t now)
 {
     decode_expire(&p->dec, now);
+    uint64_t key = ++p->events; /* one key for all: the same instant in every worker */
     for (unsigned j = 0; j < p->n; j++) {
         struct lane *l = &p->lanes[j];
         struct item *it = reserve(l);
         it->kind = ITEM_EXPIRE;
         it->frame = p->frame;
         it->now = now;
-        publish(l, it, 2 * p->frame + 1);
+        publish(l, it, key);
         if (j == 0)
             lane_do(l);
     }
+    atomic_store_explicit(&p->events_queued, key, memory_order_release);
     merge(p, false, true); /* live, on a quiet link: what ended reaches the outputs */
 }
 
@@ -729,7 +734,7 @@ struct pool *pool_start(unsigned n, const struct worker_config *cfg,
     p->sink = *sink;
     pthread_mutex_init(&p->mu, NULL);
     atomic_init(&p->packets, 0);
-    atomic_init(&p->frame_queued, 0);
+    atomic_init(&p->events_queued, 0);
     atomic_init(&p->pending, 0);
     if (getrandom(&p->seed, sizeof p->seed, 0) != sizeof p->seed)
         p->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;

@@ -11,7 +11,7 @@
  *
  * Reports come out as one worker writes them: the same session ids, flow ids (Wireshark's
  * tcp.stream) and order. A worker never waits for another: it gives a session a provisional
- * id and, when the session ends, queues it with its place in one worker's order (the frame;
+ * id and, when the session ends, queues it with its place in one worker's order (the packet;
  * in the clock's expiry and at the end of input, the flow's place in one flow table's LRU
  * lists). The merger, run by whichever worker finds sessions waiting, numbers the sessions
  * begun and reports the ones ended before the point every worker has passed, in that order,

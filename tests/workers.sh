@@ -147,6 +147,25 @@ else
     check_eq "live, --workers 2: its NDJSON line" "websocket/switched" \
         "$(jq -r '"\(.transition)/\(.outcome)"' "$TMP/live.ndjson" | head -1)"
     check_contains "live, --workers 2: the capture counters" "$TMP/live.err" "packets captured"
+
+    # a quiet link: the clock alone ends an idle session, and its report comes out then,
+    # not when the next packet happens to arrive
+    port=$((port + 1))
+    "$UPSCOPE" -i lo -N --workers 2 --flow-timeout=2 -j "$TMP/idle.ndjson" tcp port $port \
+        >"$TMP/idle.out" 2>"$TMP/idle.err" &
+    up=$!
+    for _ in $(seq 50); do grep -q "listening on" "$TMP/idle.err" && break; sleep 0.1; done
+    "$PY" "$CAPTURES/peers.py" ws-server $port >/dev/null 2>&1 & srv=$!
+    sleep 0.5
+    "$PY" "$CAPTURES/peers.py" ws-client $port hold=10 >/dev/null 2>&1 & cli=$!
+    for _ in $(seq 80); do grep -q '"incomplete":true' "$TMP/idle.ndjson" 2>/dev/null && break
+                           sleep 0.1; done
+    kill -0 $cli 2>/dev/null && alive=yes || alive=no
+    check_eq "live, --workers 2, quiet link: the idle session reported while it still holds" \
+        "yes websocket/switched" \
+        "$alive $(jq -r 'select(.incomplete) | "\(.transition)/\(.outcome)"' "$TMP/idle.ndjson" 2>/dev/null | head -1)"
+    kill $cli $srv 2>/dev/null; wait $cli $srv 2>/dev/null
+    kill -INT $up; wait $up
 fi
 
 done_testing
