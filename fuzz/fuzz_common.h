@@ -66,9 +66,8 @@ static inline void fuzz_on_session(void *app, struct dissect *dx, struct session
     fuzz_render(s);
 }
 
-static inline uint64_t fuzz_next_id(void *app, struct dissect *dx)
+static inline uint64_t fuzz_next_id(void *app)
 {
-    (void)dx;
     struct fuzz_conn *c = app;
     return ++c->ids;
 }

@@ -24,9 +24,8 @@ static void on_session(void *app, struct session *s)
     fuzz_render(s);
 }
 
-static uint64_t next_id(void *app, struct flow *f)
+static uint64_t next_id(void *app)
 {
-    (void)f;
     uint64_t *ids = app;
     return ++*ids;
 }

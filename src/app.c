@@ -150,9 +150,8 @@ static void on_session(void *app, struct session *s)
         session_free(s);
 }
 
-static uint64_t next_session_id(void *app, struct flow *f)
+static uint64_t next_session_id(void *app)
 {
-    (void)f;
     struct app *a = app;
     return ++a->last_session_id;
 }

@@ -538,7 +538,7 @@ static void note_carriers(const struct dissect *dx, struct session *s)
 struct session *dissect_session_begin(struct dissect *dx, ts_us_t ts)
 {
     dissect_session_end(dx, ts);
-    uint64_t id = dx->ctx->next_session_id ? dx->ctx->next_session_id(dx->ctx->app, dx) : 0;
+    uint64_t id = dx->ctx->next_session_id ? dx->ctx->next_session_id(dx->ctx->app) : 0;
     dx->session = session_new(id, dx->flow, ts);
     if (dx->session) {
         dx->session->first_frame = dx->session->frame_now = dx->ctx->frame;

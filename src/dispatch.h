@@ -39,7 +39,7 @@ struct dispatch_ctx {
     /* Where sessions go when they end (it owns them from then on), and their numbering. */
     void (*on_session)(void *app, struct dissect *dx, struct session *s);
     void (*on_session_begin)(void *app, struct dissect *dx, struct session *s);
-    uint64_t (*next_session_id)(void *app, struct dissect *dx);  /* dx: who asks */
+    uint64_t (*next_session_id)(void *app);
     bool record_events;               /* sessions keep their event history (for the UI) */
     uint64_t frame;                   /* the packet being processed (its number in the capture) */
     const char *source;               /* the capture file or interface, for the reports */

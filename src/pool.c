@@ -226,9 +226,8 @@ static size_t count_below(struct flow_log *log, uint64_t frame)
 
 /* A session's provisional id: its worker and the place of its begin in the worker's log. The
  * merger gives it its number (entry.id) in begin order. */
-static uint64_t lane_next_session_id(void *app, struct flow *f)
+static uint64_t lane_next_session_id(void *app)
 {
-    (void)f;
     struct lane *l = app;
     struct begin_log *log = &l->begins;
     struct order at = next_order(l);
@@ -320,7 +319,7 @@ static void number_begins(struct pool *p, const struct order *mark)
         }
         if (!owner)
             return;
-        uint64_t id = p->sink.next_session_id(p->sink.app, NULL);
+        uint64_t id = p->sink.next_session_id(p->sink.app);
         pthread_mutex_lock(&owner->begins.mu); /* the log may have moved: index it again */
         owner->begins.v[owner->begins.numbered++].id = id;
         pthread_mutex_unlock(&owner->begins.mu);

@@ -161,10 +161,10 @@ static void on_session_begin(void *user, struct dissect *dx, struct session *s)
         w->sink.on_session_begin(w->sink.app, s);
 }
 
-static uint64_t next_session_id(void *user, struct dissect *dx)
+static uint64_t next_session_id(void *user)
 {
     struct worker *w = user;
-    return w->sink.next_session_id(w->sink.app, dx->flow);
+    return w->sink.next_session_id(w->sink.app);
 }
 
 bool worker_init(struct worker *w, const struct worker_config *cfg,

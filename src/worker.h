@@ -51,7 +51,7 @@ struct worker_counters {
 };
 
 /* Where the worker's sessions go: on_session takes ownership; next_session_id numbers them
- * (shared by all workers; f: the connection the new session belongs to). app is passed back
+ * (shared by all workers; with --workers, provisional until reported). app is passed back
  * to each. on_flow_created, when set, is told of each new flow and the frame that made it
  * (--workers: it numbers flows across workers, see pool.h); on_flow_end, before a flow's
  * sessions end with it. */
@@ -59,7 +59,7 @@ struct worker_sink {
     void *app;
     void (*on_session_begin)(void *app, struct session *s);   /* may be NULL */
     void (*on_session)(void *app, struct session *s);
-    uint64_t (*next_session_id)(void *app, struct flow *f);
+    uint64_t (*next_session_id)(void *app);
     void (*on_flow_created)(void *app, struct flow *f, uint64_t frame);   /* may be NULL */
     void (*on_flow_end)(void *app, const struct flow *f);                  /* may be NULL */
 };

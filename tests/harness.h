@@ -30,9 +30,8 @@ static inline void harness_on_session(void *app, struct dissect *dx, struct sess
     h->sessions[h->nsessions++] = s;
 }
 
-static inline uint64_t harness_next_id(void *app, struct dissect *dx)
+static inline uint64_t harness_next_id(void *app)
 {
-    (void)dx;
     struct harness *h = app;
     return ++h->ids;
 }
