@@ -60,7 +60,7 @@ void flow_key_from_packet(const struct packet *pkt, struct flow_key *key, int *s
 
 uint64_t flow_key_hash(const struct flow_table *t, const struct flow_key *key)
 {
-    return siphash24(t->secret, key, sizeof *key);
+    return siphash13(t->secret, key, sizeof *key);
 }
 
 /* ---- LRU lists ---- */
@@ -97,7 +97,7 @@ static void list_push_head(struct flow_table *t, struct flow *f)
 
 static void bucket_unlink(struct flow_table *t, struct flow *f)
 {
-    struct flow **pp = &t->buckets[flow_key_hash(t, &f->key) & t->mask];
+    struct flow **pp = &t->buckets[f->bucket];
     while (*pp && *pp != f)
         pp = &(*pp)->hnext;
     if (*pp)
@@ -173,8 +173,9 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *key, ts_us
      * listen on well-known and registered ports, clients use ephemeral ones). */
     f->client = key->port[0] < key->port[1] ? 1 : 0;
     f->role_source = ROLE_GUESS_PORT;
-    f->hnext = t->buckets[h & t->mask];
-    t->buckets[h & t->mask] = f;
+    f->bucket = (uint32_t)(h & t->mask);
+    f->hnext = t->buckets[f->bucket];
+    t->buckets[f->bucket] = f;
     list_push_head(t, f);
     t->stats.created++;
     t->stats.active++;

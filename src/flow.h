@@ -72,6 +72,7 @@ struct tcp_window {
 
 struct flow {
     struct flow *hnext;              /* hash chain */
+    uint32_t bucket;                 /* its chain's index: removal does not hash again */
     struct flow *prev, *next;        /* LRU list (open or closed) */
     struct flow_key key;
     uint64_t id;                     /* 1, 2, ... in creation order */

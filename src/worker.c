@@ -17,10 +17,13 @@
 /* --memcap: the heap is measured (mallinfo2 walks every free chunk of every arena: about
  * 100 µs; every 256 packets it took 14 % of the run) every this many packets at most, or
  * sooner once the worker's own state (worker_memory: flows, connections, queues, buffers)
- * grew by MEMCAP_CHECK_GROWTH since the last measurement: what grows fast between two
- * measurements grows with those. The overshoot stays a few MiB ... */
+ * grew MEMCAP_CHECK_GROWTH past its highest at a measurement (looked at every
+ * MEMCAP_GROWTH_EVERY packets): what grows fast between two measurements grows with those,
+ * and a busy but steady load, whose state rises and falls by hundreds of KiB as downloads
+ * come and go, is not measured over and over. The overshoot stays a few MiB ... */
 #define MEMCAP_CHECK_PACKETS 32768
 #define MEMCAP_CHECK_GROWTH (256u << 10)
+#define MEMCAP_GROWTH_EVERY 64
 /* ... and, when over, connections are evicted this many at a time down to 15/16 of the cap. */
 #define MEMCAP_EVICT_BATCH 32
 
@@ -273,15 +276,26 @@ static void memcap_enforce(struct worker *w)
     }
 }
 
+/* Is the heap due a measurement? */
+static bool memcap_due(const struct worker *w)
+{
+    if (w->count.packets == 0 || w->count.packets - w->memcap_packets >= MEMCAP_CHECK_PACKETS)
+        return true; /* the first: what the libraries and nDPI's start-up took */
+    return w->count.packets % MEMCAP_GROWTH_EVERY == 0 &&
+           worker_memory(w) >= w->memcap_memory + MEMCAP_CHECK_GROWTH;
+}
+
 static void begin_packet(struct worker *w, const struct packet *pkt)
 {
     w->dispatch.frame = pkt->number;
     w->touched = NULL;
-    if (w->cfg.memcap && (w->count.packets - w->memcap_packets >= MEMCAP_CHECK_PACKETS ||
-                          worker_memory(w) >= w->memcap_memory + MEMCAP_CHECK_GROWTH)) {
+    if (w->cfg.memcap && memcap_due(w)) {
+        uint64_t hits = w->count.memcap_hits;
         memcap_enforce(w);
         w->memcap_packets = w->count.packets;
-        w->memcap_memory = worker_memory(w);
+        uint64_t now = worker_memory(w);
+        if (hits != w->count.memcap_hits || now > w->memcap_memory)
+            w->memcap_memory = now; /* after evictions, or a new high */
     }
     w->count.packets++;
     w->count.bytes += pkt->wirelen;

@@ -75,8 +75,9 @@ struct worker {
     struct worker_sink sink;
     struct tcp_stats tcp;
     struct worker_counters count;
-    uint64_t memcap_packets;       /* count.packets and worker_memory() at the last --memcap */
-    uint64_t memcap_memory;        /* measurement */
+    uint64_t memcap_packets;       /* count.packets at the last --memcap measurement, */
+    uint64_t memcap_memory;        /* and the highest worker_memory() at one since the last
+                                    * eviction */
     struct session *touched;       /* the open session of the last packet's connection, if any
                                     * (valid until the next packet; for the UI's change marks) */
 };

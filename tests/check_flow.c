@@ -53,6 +53,23 @@ START_TEST(siphash_reference_vector)
     for (int i = 0; i < 15; i++)
         msg[i] = (uint8_t)i;
     ck_assert_uint_eq(siphash24(key, msg, sizeof msg), 0xa129ca6149be45e5ULL);
+    /* the reference implementation's vectors.h, the empty message: only the length word */
+    ck_assert_uint_eq(siphash24(key, msg, 0), 0x726fdb47dd0e0e31ULL);
+}
+END_TEST
+
+START_TEST(siphash13_reference_vectors)
+{
+    /* SipHash-1-3 as CPython 3.11 computes hash(bytes) (sys.hash_info.algorithm 'siphash13')
+     * with PYTHONHASHSEED=0, which makes its key sixteen zero bytes:
+     *   PYTHONHASHSEED=0 python3 -c 'print(hex(hash(bytes(range(48))) % 2**64))'
+     * 8 bytes (a full word and an empty tail), 15 (word and tail), 48 (a flow key's size) */
+    uint8_t key[16] = {0}, msg[48];
+    for (int i = 0; i < 48; i++)
+        msg[i] = (uint8_t)i;
+    ck_assert_uint_eq(siphash13(key, msg, 8), 0xead411e67ebe2eeaULL);
+    ck_assert_uint_eq(siphash13(key, msg, 15), 0xf30eb725bb91c9eaULL);
+    ck_assert_uint_eq(siphash13(key, msg, 48), 0xfe1f2445ba50237fULL);
 }
 END_TEST
 
@@ -190,6 +207,7 @@ static Suite *flow_suite(void)
     TCase *tc = tcase_create("flow");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, siphash_reference_vector);
+    tcase_add_test(tc, siphash13_reference_vectors);
     tcase_add_test(tc, both_directions_one_flow);
     tcase_add_test(tc, lru_eviction);
     tcase_add_test(tc, closed_flows_evicted_first);
