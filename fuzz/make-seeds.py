@@ -7,9 +7,9 @@ Writes OUTDIR/<target>/<capture>-<n> for each target: the capture itself (pipeli
 connection's bytes as a script of chunks (http1, and http2/tls/websocket past the handshake
 their prelude provides), its segments as records (reasm), the TLS hello bodies (tls), the
 upgrades sealed as if they had run inside TLS (tls_decrypt), key logs and pcapng files with
-secrets (keylog), the packets as records (decode), pcapng files (pcapng); a few captures also in
-every tunnel and fragment variant tests/pcapgen.py makes (decode, and pipeline as pcap files)
-and as pcapng written in two ways (pcapng, pipeline).
+secrets (keylog), the packets as records (decode), pcapng and plain pcap files (pcapng); a few
+captures also in every tunnel and fragment variant tests/pcapgen.py makes (decode, and pipeline
+as pcap files) and as pcapng written in two ways (pcapng, pipeline).
 Nothing here is committed: `make fuzz` and tests/fuzz_replay.sh make them when they run."""
 import os
 import struct
@@ -192,6 +192,7 @@ def main():
         if base in VARIANT_SOURCES:
             variant_seeds(outdir, base, packets)
             pcapng_seeds(outdir, base, path)
+            write(outdir, "pcapng", base + "-pcap", raw)  # pcapmap.c against libpcap
         for n, conn in enumerate(connections(packets)):
             if conn["client"] is None:
                 continue

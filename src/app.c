@@ -385,6 +385,7 @@ static bool start(struct app *a)
     wc.source = a->source;
     struct worker_sink sink = { a, on_session_begin, on_session, next_session_id, NULL, NULL };
     if (o->workers > 1) {
+        a->cap.shared_frames = true; /* frames go to other threads, mapped ones uncopied */
         a->pool = pool_start(o->workers, &wc, &sink, err, sizeof err);
         if (!a->pool)
             fprintf(stderr, "upscope: %s\n", err);

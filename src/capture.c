@@ -14,6 +14,7 @@
 #endif
 
 #include "decode.h"
+#include "pcapmap.h"
 
 /* One file of the set. Open from when the merge may need its packets to its end. */
 struct capture_input {
@@ -91,11 +92,19 @@ static bool add_dir(struct capture *c, const char *dir)
     return ok && n > 0;
 }
 
-/* Reads the first record of input i, for its time; keeps standard input open (it cannot be
- * read twice), closes the others until the merge needs them. */
+/* Can path be opened again and read from its start? Not a pipe: a FIFO, /dev/stdin on a
+ * pipe, a shell's <(zcat x.pcap.gz). */
+static bool reopenable(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Reads the first record of input i, for its time; keeps standard input and pipes open (they
+ * cannot be read twice), closes the others until the merge needs them. */
 static bool peek(struct capture *c, struct capture_input *in)
 {
-    if (!capture_file_open(&in->f, in->path)) {
+    if (!capture_file_open(&in->f, in->path, true)) { /* closed below: nothing handed out */
         snprintf(c->err, sizeof c->err, "%s", in->f.err);
         return false;
     }
@@ -110,7 +119,7 @@ static bool peek(struct capture *c, struct capture_input *in)
         c->other_linktype += in->f.other_linktype;
     in->first_ts = in->empty ? 0 : in->head.ts;
     in->dlt = in->empty ? in->f.dlt : in->head.dlt;  /* pcapng: the first interface read */
-    if (strcmp(in->path, "-") == 0 && !in->empty) {
+    if (!reopenable(in->path) && !in->empty) {
         in->open = true;
         in->head_unfiltered = true;
         c->nopen++;
@@ -347,6 +356,11 @@ static enum capture_status next_live(struct capture *c, struct packet *pkt)
 static void input_end(struct capture *c, struct capture_input *in)
 {
     c->other_linktype += in->f.other_linktype;
+    struct pcapmap *m = capture_file_detach_map(&in->f);
+    if (m) { /* its packets may still be in worker threads: kept, its pages dropped */
+        pcapmap_drop_pages(m);
+        c->kept[c->nkept++] = m; /* room made when it was opened */
+    }
     capture_file_close(&in->f);
     in->open = false;
     in->done = true;
@@ -363,6 +377,23 @@ static bool advance(struct capture *c, struct capture_input *in)
     }
     if (st == CAPTURE_FILE_EOF)
         input_end(c, in);
+    return true;
+}
+
+/* Can one more file be mapped? Its mapping is kept until capture_close(): room for it in
+ * c->kept, and not more than CAPTURE_MAX_MAPPED (the kernel limits mappings per process). */
+static bool room_to_keep(struct capture *c)
+{
+    if (c->nkept + c->nopen >= CAPTURE_MAX_MAPPED)
+        return false;
+    if (c->nkept + c->nopen < c->kept_cap)
+        return true;
+    unsigned cap = c->kept_cap ? c->kept_cap * 2 : 16;
+    struct pcapmap **v = realloc(c->kept, cap * sizeof *v);
+    if (!v)
+        return false;
+    c->kept = v;
+    c->kept_cap = cap;
     return true;
 }
 
@@ -386,12 +417,15 @@ static bool open_next(struct capture *c)
                  CAPTURE_MAX_OPEN);
         return false;
     }
-    if (!capture_file_open(&in->f, in->path) ||
+    bool map = room_to_keep(c);
+    if (!capture_file_open(&in->f, in->path, map) ||
         (c->filter && !capture_file_set_filter(&in->f, c->filter))) {
         snprintf(c->err, sizeof c->err, "%s", in->f.err);
         capture_file_close(&in->f);
         return false;
     }
+    if (in->f.map && c->shared_frames)
+        in->f.map->lag = PCAPMAP_SHARED_LAG;
     in->open = true;
     c->nopen++;
     return advance(c, in);
@@ -508,6 +542,13 @@ void capture_close(struct capture *c)
     free(c->in);
     c->in = NULL;
     c->nin = c->next_open = 0;
+    for (unsigned i = 0; i < c->nkept; i++) {
+        pcapmap_close(c->kept[i]);
+        free(c->kept[i]);
+    }
+    free(c->kept);
+    c->kept = NULL;
+    c->nkept = c->kept_cap = 0;
 }
 
 bool capture_list_interfaces(FILE *out, char err[CAPTURE_ERR_LEN])

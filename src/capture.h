@@ -18,6 +18,7 @@
 
 #define CAPTURE_BUFFER_KIB 16384   /* the kernel buffer of a live capture without -B */
 #define CAPTURE_MAX_OPEN 256       /* files open at once: those whose times overlap */
+#define CAPTURE_MAX_MAPPED 8192    /* files mapped in one run; later ones are read by libpcap */
 
 struct capture_live_opts {
     const char *iface;
@@ -30,6 +31,7 @@ struct capture_live_opts {
 };
 
 struct capture_input;
+struct pcapmap;
 
 struct capture {
     void *pcap;                /* pcap_t: a live capture */
@@ -37,6 +39,12 @@ struct capture {
     unsigned nin;
     unsigned next_open;        /* the first input not opened yet */
     unsigned nopen;            /* inputs open now */
+    struct pcapmap **kept;     /* the mappings of files read through, closed by
+                                * capture_close(): their packets may still be in worker
+                                * threads (packet.frame_kept) */
+    unsigned nkept, kept_cap;
+    bool shared_frames;        /* packets go on to worker threads (--workers): a mapped file
+                                * keeps more of what was read mapped (PCAPMAP_SHARED_LAG) */
     int last;                  /* the input whose packet went out last, -1 for none */
     const char *filter;        /* files: the BPF filter (borrowed) */
     int dlt;                   /* link type (files: the first packet's) */

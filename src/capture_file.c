@@ -5,11 +5,14 @@
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decode.h"
+#include "pcapmap.h"
 #include "pcapng.h"
 
 #define MAX_SNAPLEN 262144
+#define READ_BUFFER (1u << 20)
 
 struct capture_bpf {
     int dlt;
@@ -102,8 +105,27 @@ static bool open_pcap(struct capture_file *f, FILE *fp)
     return true;
 }
 
-bool capture_file_open(struct capture_file *f, const char *path)
+/* A plain pcap file, mapped (pcapmap.c); false, with nothing changed, for anything else */
+static bool open_mapped(struct capture_file *f, FILE *fp, const char *path)
 {
+    struct pcapmap m;
+    if (!pcapmap_open_fd(&m, fileno(fp)))
+        return false;
+    f->map = malloc(sizeof *f->map);
+    if (!f->map) {
+        pcapmap_close(&m);
+        return false;
+    }
+    *f->map = m;
+    f->name = path;
+    f->dlt = m.dlt;
+    fclose(fp); /* the mapping stays */
+    return true;
+}
+
+bool capture_file_open(struct capture_file *f, const char *path, bool map)
+{
+    memset(f, 0, sizeof *f);
     bool in = strcmp(path, "-") == 0;
     FILE *fp = in ? stdin : fopen(path, "rb");
     if (!fp) {
@@ -111,7 +133,23 @@ bool capture_file_open(struct capture_file *f, const char *path)
         snprintf(f->err, sizeof f->err, "%s: %s", path, strerror(errno));
         return false;
     }
-    return capture_file_open_stream(f, fp, in ? "(stdin)" : path);
+    if (!in && map && open_mapped(f, fp, path))
+        return true;
+    /* libpcap and pcapng.c read each record with two freads: stdio's default 4 KiB buffer
+     * meant a read() every two or three packets. Set before the first read, as C requires;
+     * glibc sizes a buffer it allocates itself by the file system's block, whatever size is
+     * asked, hence ours. */
+    struct stat st; /* regular files only: on a pipe, from_start() replays what was read */
+    bool regular = !in && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
+    char *iobuf = regular ? malloc(READ_BUFFER) : NULL;
+    if (iobuf)
+        setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
+    bool ok = capture_file_open_stream(f, fp, in ? "(stdin)" : path);
+    if (ok)
+        f->iobuf = iobuf; /* freed once the file is closed */
+    else
+        free(iobuf);
+    return ok;
 }
 
 bool capture_file_open_stream(struct capture_file *f, FILE *fp, const char *name)
@@ -211,6 +249,26 @@ int capture_file_matches(struct capture_file *f, const struct packet *pkt)
 
 /* ---- reading ---- */
 
+static enum capture_file_status next_mapped(struct capture_file *f, struct packet *pkt)
+{
+    struct pcapmap_packet p;
+    enum pcapmap_status st = pcapmap_next(f->map, &p);
+    if (st == PCAPMAP_EOF)
+        return CAPTURE_FILE_EOF;
+    if (st == PCAPMAP_ERROR) {
+        snprintf(f->err, sizeof f->err, "%s: record %llu: %s", f->name,
+                 (unsigned long long)f->records + 1, f->map->err);
+        return CAPTURE_FILE_ERROR;
+    }
+    pkt->ts = p.ts;
+    pkt->frame = p.data;
+    pkt->frame_kept = true;
+    pkt->caplen = p.caplen;
+    pkt->wirelen = p.len;
+    pkt->dlt = f->dlt;
+    return CAPTURE_FILE_PACKET;
+}
+
 static enum capture_file_status next_pcap(struct capture_file *f, struct packet *pkt)
 {
     struct pcap_pkthdr *h;
@@ -263,7 +321,8 @@ enum capture_file_status capture_file_next(struct capture_file *f, struct packet
 {
     for (;;) {
         memset(pkt, 0, sizeof *pkt);
-        enum capture_file_status st = f->ng ? next_pcapng(f, pkt) : next_pcap(f, pkt);
+        enum capture_file_status st = f->map ? next_mapped(f, pkt)
+                                      : f->ng ? next_pcapng(f, pkt) : next_pcap(f, pkt);
         if (st != CAPTURE_FILE_PACKET)
             return st;
         pkt->number = ++f->records;
@@ -277,8 +336,17 @@ enum capture_file_status capture_file_next(struct capture_file *f, struct packet
     }
 }
 
+struct pcapmap *capture_file_detach_map(struct capture_file *f)
+{
+    struct pcapmap *m = f->map;
+    f->map = NULL;
+    return m;
+}
+
 int64_t capture_file_offset(const struct capture_file *f)
 {
+    if (f->map)
+        return (int64_t)pcapmap_offset(f->map);
     FILE *fp = f->pcap ? pcap_file(f->pcap) : f->fp;
     long off = fp ? ftell(fp) : -1;
     return off >= 0 ? (int64_t)off : -1;
@@ -291,8 +359,14 @@ void capture_file_close(struct capture_file *f)
     if (f->ng)
         pcapng_close(f->ng);
     free(f->ng);
+    if (f->map)
+        pcapmap_close(f->map);
+    free(f->map);
+    f->map = NULL;
     if (f->fp && f->fp != stdin)
         fclose(f->fp);
+    free(f->iobuf); /* after the stream that used it */
+    f->iobuf = NULL;
     for (unsigned i = 0; i < f->nbpf; i++)
         pcap_freecode(&f->bpf[i].prog);
     free(f->bpf);

@@ -1,5 +1,6 @@
-/* capture_file: one capture file — pcap read by libpcap, pcapng read by pcapng.c (so that its
- * interfaces may have different link types) — with the BPF filter applied to each packet
+/* capture_file: one capture file — a plain pcap file mapped and read by pcapmap.c, other pcap
+ * files and standard input by libpcap, pcapng read by pcapng.c (so that its interfaces may
+ * have different link types) — with the BPF filter applied to each packet
  * under its own link type (libpcap compiles it once per link type met; pcap_offline_filter
  * runs it).
  *
@@ -17,13 +18,16 @@
 #define CAPTURE_ERR_LEN 512
 
 struct pcapng;
+struct pcapmap;
 struct capture_bpf;
 
 struct capture_file {
     const char *name;             /* the path, or "(stdin)" */
-    void *pcap;                   /* pcap_t, for a pcap file */
+    struct pcapmap *map;          /* a plain pcap file, mapped (pcapmap.c) */
+    void *pcap;                   /* pcap_t, for other pcap files and standard input */
     struct pcapng *ng;            /* for a pcapng file */
     FILE *fp;                     /* what ng reads */
+    char *iobuf;                  /* the stream's buffer (a file, not stdin) */
     int dlt;                      /* link type (pcapng: the first interface's) */
     const char *filter;           /* borrowed; NULL: none */
     struct capture_bpf *bpf;      /* the filter compiled per link type met */
@@ -38,8 +42,9 @@ enum capture_file_status { CAPTURE_FILE_PACKET, CAPTURE_FILE_EOF, CAPTURE_FILE_E
 
 /* Opens path ("-": standard input); false with f->err set (missing, unreadable, not a
  * capture, a pcap file of a link type upscope does not read; in a pcapng file such an
- * interface's packets are skipped and counted instead). */
-bool capture_file_open(struct capture_file *f, const char *path);
+ * interface's packets are skipped and counted instead). With map, a plain pcap file is mapped
+ * (pcapmap.c): its packets are frame_kept until the mapping is closed. */
+bool capture_file_open(struct capture_file *f, const char *path, bool map);
 
 /* The same on an open stream (it is closed with the file, unless it is stdin). */
 bool capture_file_open_stream(struct capture_file *f, FILE *fp, const char *name);
@@ -54,6 +59,10 @@ enum capture_file_status capture_file_next(struct capture_file *f, struct packet
 
 /* Does pkt (read from f) pass f's filter? 1 yes, 0 no, -1 error (f->err set). */
 int capture_file_matches(struct capture_file *f, const struct packet *pkt);
+
+/* The file's mapping, if it has one, handed to the caller (to close with pcapmap_close() once
+ * no packet of it is in use) rather than closed with the file. */
+struct pcapmap *capture_file_detach_map(struct capture_file *f);
 
 void capture_file_close(struct capture_file *f);
 

@@ -34,6 +34,8 @@ struct packet {
     uint32_t caplen;          /* bytes captured */
     uint32_t wirelen;         /* bytes on the wire */
     int dlt;                  /* its link type (DLT_*): a pcapng file's interfaces may differ */
+    bool frame_kept;          /* the frame stays readable until the capture is closed (a
+                               * mapped file): the worker pool passes it on without a copy */
 
     /* Network layer (valid when decode_packet() returned DECODE_OK): the innermost IP header,
      * the one TCP rode in (a reassembled datagram when it came in fragments) */

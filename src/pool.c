@@ -514,12 +514,28 @@ static bool rebase(const uint8_t **ptr, const uint8_t *from, size_t len, const u
     return true;
 }
 
+/* The decoder's tunnel stack (reused for the next packet), into the item. */
+static void copy_tunnels(struct item *it, const struct packet *pkt)
+{
+    it->tun.n = pkt->tunnels ? pkt->tunnels->n : 0;
+    if (it->tun.n)
+        memcpy(it->tun.v, pkt->tunnels->v, it->tun.n * sizeof it->tun.v[0]);
+    it->pkt.tunnels = &it->tun;
+}
+
 /* The decoded packet, copied with what its pointers reach: the frame, and the reassembled
- * datagram when it came in fragments (the decoder's buffer, reused for the next one). */
+ * datagram when it came in fragments (the decoder's buffer, reused for the next one). A frame
+ * of a mapped file stays readable until the capture is closed, after the pool finished: only
+ * the packet's description is copied then. */
 static void copy_packet(struct lane *l, struct item *it, const struct packet *pkt)
 {
     bool own_ip = pkt->ip && pkt->ip_len &&
                   (pkt->ip < pkt->frame || pkt->ip >= pkt->frame + pkt->caplen);
+    if (pkt->frame_kept && !own_ip) {
+        it->pkt = *pkt;
+        copy_tunnels(it, pkt);
+        return;
+    }
     size_t n = pkt->caplen + (own_ip ? pkt->ip_len : 0);
     uint8_t *dst = take_bytes(l, n);
     memcpy(dst, pkt->frame, pkt->caplen);
@@ -535,10 +551,7 @@ static void copy_packet(struct lane *l, struct item *it, const struct packet *pk
         rebase(&it->pkt.ip, pkt->frame, pkt->caplen, dst);
         rebase(&it->pkt.payload, pkt->frame, pkt->caplen, dst);
     }
-    it->tun.n = pkt->tunnels ? pkt->tunnels->n : 0;
-    if (it->tun.n)
-        memcpy(it->tun.v, pkt->tunnels->v, it->tun.n * sizeof it->tun.v[0]);
-    it->pkt.tunnels = &it->tun;
+    copy_tunnels(it, pkt);
 }
 
 /* Symmetric (the key is canonical) and seeded: which worker a connection goes to. */
