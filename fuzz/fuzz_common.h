@@ -2,8 +2,8 @@
  *
  * A connection driven through the real dispatcher and dissectors by a fuzzer-chosen script of
  * chunks, and a sink that renders every session the way the outputs do: the text summary, the
- * NDJSON line, the HTML report's row and section, and the UI's detail and payload documents
- * (built without a terminal).
+ * NDJSON line (read back by jansson: it must be its own dump of the same), the HTML report's
+ * row and section, and the UI's detail and payload documents (built without a terminal).
  *
  * Script: a sequence of chunks, each [h][len lo][len hi][data...]:
  *   h bit 0     direction: 0 client to server, 1 server to client
@@ -14,6 +14,7 @@
 #ifndef UPSCOPE_FUZZ_COMMON_H
 #define UPSCOPE_FUZZ_COMMON_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,18 @@ static inline void fuzz_render(struct session *s)
         devnull = fopen("/dev/null", "w");
     if (devnull)
         report_text_session(devnull, s, true);
-    free(report_json_string(s));
+    /* the NDJSON line (json_text.c, not jansson's dumper) must be JSON that jansson reads and
+     * writes back the same: valid, and in jansson's form byte for byte */
+    char *line = report_json_string(s);
+    if (line) {
+        json_t *back = json_loads(line, JSON_ALLOW_NUL, NULL); /* wire strings may hold NUL */
+        char *again = back ? json_dumps(back, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        if (!again || strcmp(again, line) != 0)
+            __builtin_trap();
+        free(again);
+        json_decref(back);
+    }
+    free(line);
     struct html_out row = { 0 }, section = { 0 };
     html_session_render(s, &row, &section);
     html_out_free(&row);

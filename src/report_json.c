@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "dissector.h"
 #include "escape.h"
+#include "json_text.h"
 #include "lifecycle.h"
 #include "report_html.h"
 #include "report_text.h"
@@ -195,7 +196,7 @@ static json_t *session_json(const struct session *s)
 char *report_json_string(const struct session *s)
 {
     json_t *o = session_json(s);
-    char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+    char *text = json_text(o); /* json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII), faster */
     json_decref(o);
     return text;
 }
