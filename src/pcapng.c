@@ -185,10 +185,14 @@ static ts_us_t to_us(const struct pcapng_iface *i, uint64_t t)
             mul *= 10;
         us = t > UINT64_MAX / mul ? UINT64_MAX : t * mul;
     }
+    /* if_tsoffset in seconds, either sign; a damaged one saturates (its magnitude taken
+     * without negating INT64_MIN) */
     int64_t off = i->tsoffset;
+    uint64_t mag = off < 0 ? (uint64_t)0 - (uint64_t)off : (uint64_t)off;
+    uint64_t shift = mag > UINT64_MAX / 1000000u ? UINT64_MAX : mag * 1000000u;
     if (off < 0)
-        return (uint64_t)-off * 1000000u > us ? 0 : us - (uint64_t)-off * 1000000u;
-    return us + (uint64_t)off * 1000000u;
+        return shift > us ? 0 : us - shift;
+    return us > UINT64_MAX - shift ? UINT64_MAX : us + shift;
 }
 
 /* An Enhanced (or obsolete) Packet Block: interface, time stamp, lengths, then the data. */
