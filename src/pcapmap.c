@@ -87,9 +87,9 @@ bool pcapmap_open_fd(struct pcapmap *m, int fd)
 }
 
 /* The pages before the previous record (minus m->lag): read, and done with by any thread
- * (probably, with a lag: a page touched again is read again). Dropped from the mapping, or the resident set would grow to the file's
- * size (they stay in the page cache for the kernel to reclaim; touched again, they are read
- * again from it). */
+ * (probably, with a lag: a page touched again is read again). Dropped from the mapping, or
+ * the resident set would grow to the file's size (they stay in the page cache for the kernel
+ * to reclaim; touched again, they are read again from it). */
 static void release_behind(struct pcapmap *m)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);

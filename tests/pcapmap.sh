@@ -9,7 +9,10 @@
 # (the same bytes through a pipe), the input's name replaced by INPUT in both
 same_name() { sed -e "s#$1#INPUT#g" -e 's#"source":"[^"]*"#"source":"INPUT"#g'; }
 mapped() { "$UPSCOPE" -q --all -j - -r "$1" 2>&1 | same_name "$1"; echo "status ${PIPESTATUS[0]}"; }
-piped() { cat "$1" | "$UPSCOPE" -q --all -j - -r - 2>&1 | same_name "(stdin)"; echo "status ${PIPESTATUS[1]}"; }
+piped() {
+    cat "$1" | "$UPSCOPE" -q --all -j - -r - 2>&1 | same_name "(stdin)"
+    echo "status ${PIPESTATUS[1]}"
+}
 same_both_ways() { # NAME FILE
     mapped "$2" >"$TMP/m.out"
     piped "$2" >"$TMP/p.out"
@@ -96,7 +99,8 @@ check "... and they are reports" test "$(grep -c '"transition"' "$TMP/two.out")"
 # a pipe named by its path (a shell's <(...), /dev/stdin on a pipe) is read once, by libpcap
 "$UPSCOPE" -q --all -j - -r <(cat "$src") >"$TMP/sub.out" 2>&1
 "$UPSCOPE" -q --all -j - -r "$src" >"$TMP/file.out" 2>&1
-check_eq "-r <(cat FILE): the same reports as the file" "$(sed 's#"source":"[^"]*"##' "$TMP/file.out")" \
+check_eq "-r <(cat FILE): the same reports as the file" \
+    "$(sed 's#"source":"[^"]*"##' "$TMP/file.out")" \
     "$(sed 's#"source":"[^"]*"##' "$TMP/sub.out")"
 cat "$src" | "$UPSCOPE" -q --all -j - -r /dev/stdin >"$TMP/sub.out" 2>&1
 check_eq "-r /dev/stdin on a pipe: the same reports as the file" \
@@ -119,13 +123,14 @@ fi
 if [ -x /usr/bin/time ]; then
     "$PY" "$top_srcdir/tests/pcapgen.py" long 64000 "$TMP/long.pcap"
     mib=$(($(stat -c %s "$TMP/long.pcap") >> 20))
-    /usr/bin/time -f %M -o "$TMP/rss.m" "$UPSCOPE" -q -r /dev/stdin <"$TMP/long.pcap" >/dev/null 2>&1
+    /usr/bin/time -f %M -o "$TMP/rss.m" "$UPSCOPE" -q -r "$TMP/long.pcap" >/dev/null 2>&1
     cat "$TMP/long.pcap" | /usr/bin/time -f %M -o "$TMP/rss.p" "$UPSCOPE" -q -r /dev/stdin \
         >/dev/null 2>&1
     m=$(($(tail -1 "$TMP/rss.m") >> 10)) p=$(($(tail -1 "$TMP/rss.p") >> 10))
     check "a $mib MiB file read mapped: peak RSS $m MiB, through libpcap $p MiB" \
         test "$mib" -ge 100 -a "$m" -le $((p + 8))
-    /usr/bin/time -f %M -o "$TMP/rss.m" "$UPSCOPE" -q --workers 2 -r "$TMP/long.pcap" >/dev/null 2>&1
+    /usr/bin/time -f %M -o "$TMP/rss.m" "$UPSCOPE" -q --workers 2 -r "$TMP/long.pcap" \
+        >/dev/null 2>&1
     cat "$TMP/long.pcap" | /usr/bin/time -f %M -o "$TMP/rss.p" "$UPSCOPE" -q --workers 2 -r - \
         >/dev/null 2>&1
     m=$(($(tail -1 "$TMP/rss.m") >> 10)) p=$(($(tail -1 "$TMP/rss.p") >> 10))
