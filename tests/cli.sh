@@ -132,15 +132,24 @@ check_eq "the summary | head: status 0, silent" "0 " "${PIPESTATUS[0]} $(cat "$T
 # packets/s, time left; erased at the end; never when stderr is not a terminal, nor when the
 # summary goes to the same terminal
 "$PY" "$top_srcdir/tests/pcapgen.py" many-ws 20000 "$TMP/big.pcap"
-big=() # the progress shows after 1 s: 12 readings, about 3 s on this 2-core machine
+big=() # the progress shows after 1 s: 12 readings, about 1 s here, more on slower machines
 for _ in $(seq "$([ -n "${UPSCOPE_WRAPPER:-}" ] && echo 1 || echo 12)"); do big+=(-r "$TMP/big.pcap"); done
+started=$(date +%s%N)
 "$UPSCOPE" -q "${big[@]}" 2>"$TMP/err"
+took_ms=$((($(date +%s%N) - started) / 1000000))
+# the runs must outlast the 1 s before the line shows, however fast this machine reads: as
+# many readings as make about 5 s at the speed just measured (at most 400)
+readings=$(((5000 * ${#big[@]} / 2 + took_ms) / (took_ms + 1)))
+[ "$readings" -gt 400 ] && readings=400
+for _ in $(seq $((readings - ${#big[@]} / 2))); do big+=(-r "$TMP/big.pcap"); done
+[ "$took_ms" -lt 2000 ] && "$UPSCOPE" -q "${big[@]}" 2>"$TMP/err"
 check_eq "progress: not when stderr is not a terminal" "" "$(cat "$TMP/err")"
 if [ -n "${UPSCOPE_WRAPPER:-}" ]; then
     # under a checker (CI's valgrind) twelve readings take minutes, past the watch's 15 s
     ok "# SKIP progress on a terminal: under a checker (UPSCOPE_WRAPPER)"
 elif have_pty; then
-    mib=$(stat -c %s "$TMP/big.pcap" | awk '{printf "%.1f", 12 * $1 / 1048576}')
+    files_size=$(stat -c %s "$TMP/big.pcap" | awk -v n=$((${#big[@]} / 2)) '{ b = n * $1
+        if (b >= 2 ^ 30) printf "%.1f GiB", b / 2 ^ 30; else printf "%.1f MiB", b / 2 ^ 20 }')
     runs=0
     watch_run() { # OPTIONS...: runs upscope in a terminal; the lines it showed, in $TMP/seen
         # a tmux server of its own per run: a new session on a server that kill-server is
@@ -149,8 +158,10 @@ elif have_pty; then
         sock="upscope-cli-$$-$runs"
         : >"$TMP/seen"
         : >"$TMP/pane"
-        tmux -L "$sock" new-session -d -s p -x 120 -y 10 \
-            "'$UPSCOPE' $* ${big[*]}; echo EXITED \$?; sleep 60" ||
+        # the command in a script: hundreds of readings would pass tmux's command length limit
+        printf '%q ' "$UPSCOPE" "$@" "${big[@]}" >"$TMP/watched.sh"
+        printf '\necho EXITED $?; sleep 60\n' >>"$TMP/watched.sh"
+        tmux -L "$sock" new-session -d -s p -x 120 -y 10 "bash '$TMP/watched.sh'" ||
             { echo "# tmux new-session failed on $sock"; return 0; }
         # up to 120 s: an ASan build on a busy 2-core CI machine reads the files for 20 s and more
         for _ in $(seq 1200); do
@@ -162,7 +173,7 @@ elif have_pty; then
     }
     watch_run -q
     check_eq "progress: shown on a terminal, with the files' total size" 1 \
-        "$(grep -cE "^upscope: [0-9]+% of $mib MiB read, [0-9]+ pkt/s, about [0-9]+ s left" \
+        "$(grep -cE "^upscope: [0-9]+% of $files_size read, [0-9]+ pkt/s, about [0-9]+ s left" \
             "$TMP/seen" | awk '{print ($1 > 0)}')"
     check_eq "progress: erased at the end (the pane holds only the exit status)" "EXITED 0" \
         "$(grep -v '^$' "$TMP/pane")"
