@@ -145,7 +145,7 @@ static void on_session(void *app, struct session *s)
     else
         output_session_skip(&a->output, s->id);
     if (!a->ui && !a->export && output_readers_gone(&a->output))
-        app_request_stop(a); /* `upscope -j - | head`: nobody reads any more */
+        app_request_stop(a); /* `upscope -j - | head`, a full disk: nothing to write to */
     if (!a->ui || !store_end(&a->store, s))
         session_free(s);
 }

@@ -24,6 +24,7 @@ bool output_open(struct output *o, const struct options *opt, bool text)
     memset(o, 0, sizeof *o);
     o->worst = -1;
     bool json_stdout = opt->json_file && strcmp(opt->json_file, "-") == 0;
+    o->json_name = json_stdout ? "standard output" : opt->json_file;
     if (json_stdout) {
         o->json = stdout;
     } else if (opt->json_file) {
@@ -55,7 +56,7 @@ bool output_open(struct output *o, const struct options *opt, bool text)
 
 /* A write failed: said once; a pipe whose reader went away (EPIPE: head, a pager quit) is not
  * an error but the end of that output. */
-static void write_failed(bool *failed, bool *gone, const char *what)
+static void write_failed(bool *failed, bool *gone, const char *what, const char *name)
 {
     if (*failed)
         return;
@@ -63,13 +64,14 @@ static void write_failed(bool *failed, bool *gone, const char *what)
     if (errno == EPIPE)
         *gone = true;
     else
-        fprintf(stderr, "upscope: writing the %s failed: %s\n", what, strerror(errno));
+        fprintf(stderr, "upscope: writing the %s failed: %s: %s\n", what, name,
+                strerror(errno));
 }
 
 bool output_readers_gone(const struct output *o)
 {
-    return (o->json || o->text) && !o->html && (!o->json || o->json_gone) &&
-           (!o->text || o->text_gone);
+    return (o->json || o->text) && !o->html && (!o->json || o->json_failed) &&
+           (!o->text || o->text_failed);
 }
 
 /* ---- the summary in session-id order ---- */
@@ -84,7 +86,7 @@ static void wait_print_first(struct output *o)
 {
     struct output_wait *w = &o->waiting[0];
     if (w->text && !o->text_failed && (fputs(w->text, o->text) == EOF || fflush(o->text) != 0))
-        write_failed(&o->text_failed, &o->text_gone, "summary");
+        write_failed(&o->text_failed, &o->text_gone, "summary", "standard output");
     o->next_id = w->id + 1;
     free(w->text);
     memmove(o->waiting, o->waiting + 1, --o->nwaiting * sizeof *o->waiting);
@@ -148,7 +150,7 @@ void output_session(struct output *o, struct session *s)
     if (o->text && !o->ordered) {
         report_text_session(o->text, s, o->color);
         if (fflush(o->text) != 0 || ferror(o->text)) /* live: each session as it completes */
-            write_failed(&o->text_failed, &o->text_gone, "summary");
+            write_failed(&o->text_failed, &o->text_gone, "summary", "standard output");
     } else if (o->text) {
         char *text = NULL;
         size_t len = 0;
@@ -167,7 +169,7 @@ void output_session(struct output *o, struct session *s)
         wait_add(o, s->id, text);
     }
     if (o->json && !o->json_failed && !report_json_write(o->json, s))
-        write_failed(&o->json_failed, &o->json_gone, "NDJSON report");
+        write_failed(&o->json_failed, &o->json_gone, "NDJSON report", o->json_name);
     html_report_add(o->html, s);
 }
 
@@ -209,11 +211,12 @@ bool output_close(struct output *o, bool tally, const struct html_run *run)
     if (o->text && tally && !o->text_gone)
         print_tally(o);
     if (o->text && !o->text_failed && (fflush(o->text) != 0 || ferror(o->text)))
-        write_failed(&o->text_failed, &o->text_gone, "summary");
+        write_failed(&o->text_failed, &o->text_gone, "summary", "standard output");
     if (o->json && run && run->live && !o->json_failed && !report_json_write_run(o->json, run))
-        write_failed(&o->json_failed, &o->json_gone, "NDJSON report");
+        write_failed(&o->json_failed, &o->json_gone, "NDJSON report", o->json_name);
     if (o->json_owned && fclose(o->json) != 0 && !o->json_failed) {
-        fprintf(stderr, "upscope: closing the NDJSON report failed: %s\n", strerror(errno));
+        fprintf(stderr, "upscope: closing the NDJSON report failed: %s: %s\n", o->json_name,
+                strerror(errno));
         o->json_failed = true;
     }
     o->json = NULL;

@@ -19,6 +19,7 @@
 
 struct output {
     FILE *json;                  /* -j, or NULL */
+    const char *json_name;       /* its name in messages: the path, or "standard output" */
     bool json_owned;             /* fclose it at the end */
     bool json_failed;
     bool json_gone;              /* ... because its reader closed the pipe (EPIPE) */
@@ -40,8 +41,9 @@ struct output {
 
 #define OUTPUT_ORDER_MAX 4096
 
-/* Has every report stream's reader gone (a pipe closed: `upscope -j - | head`)? Then there is
- * no one left to report to: the app stops reading, quietly, as tcpdump would. */
+/* Has every report stream's reader gone (a pipe closed: `upscope -j - | head`) or its writing
+ * failed (-j on a full disk; said once, when it happened)? Then there is no one left to
+ * report to: the app stops reading, as tcpdump would (quietly for a closed pipe). */
 bool output_readers_gone(const struct output *o);
 
 /* Opens -j FILE and --html FILE and decides on colour; text: whether the summary may use standard output

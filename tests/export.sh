@@ -62,6 +62,23 @@ check_eq "summary to /dev/full: exit status 1" 1 $?
 check_contains "summary to /dev/full: says so" "$TMP/full.err" "writing the summary failed"
 "$UPSCOPE" -q -j /dev/full -r "$TMP/in.pcap" 2>"$TMP/full.err"
 check_eq "-j /dev/full: exit status 1" 1 $?
+check_eq "-j /dev/full: says what failed, naming the file, once" \
+    "upscope: writing the NDJSON report failed: /dev/full: No space left on device" \
+    "$(cat "$TMP/full.err")"
+# with nothing left to write to, reading stops (a full disk under a big capture: not minutes
+# of work for nothing); the packets counted are fewer than the file's (tshark's count)
+"$PY" "$top_srcdir/tests/pcapgen.py" many-ws 500 "$TMP/many.pcap"
+"$UPSCOPE" -q --stats -j /dev/full -r "$TMP/many.pcap" 2>"$TMP/full.err"
+check_eq "-j /dev/full, the only output: exit status 1" 1 $?
+check "... and reading stopped early (packets read < the file's $(tshark -r "$TMP/many.pcap" 2>/dev/null | wc -l))" \
+    test "$(awk '$1 == "packets" { print $2 }' "$TMP/full.err")" -lt \
+    "$(tshark -r "$TMP/many.pcap" 2>/dev/null | wc -l)"
+"$UPSCOPE" --stats -j /dev/full -r "$TMP/many.pcap" >"$TMP/out" 2>"$TMP/full.err"
+status=$?
+check_eq "-j /dev/full with the summary still written: status 1, read to the end" \
+    "1 $(tshark -r "$TMP/many.pcap" 2>/dev/null | wc -l)" \
+    "$status $(awk '$1 == "packets" { print $2 }' "$TMP/full.err")"
+check_eq "... every session in the summary" 500 "$(grep -c '^#[0-9]' "$TMP/out")"
 
 # a -w that cannot be opened: status 1 and no tally on standard output
 "$UPSCOPE" -w /nonexistent/dir/x.pcap -r "$TMP/in.pcap" >"$TMP/out" 2>"$TMP/open.err"
