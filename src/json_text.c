@@ -14,25 +14,32 @@ struct out {
     bool failed;
 };
 
-static void put(struct out *o, const char *s, size_t n)
+/* Makes room for n more bytes and the final NUL; false (and failed) if out of memory. */
+static bool grow(struct out *o, size_t n)
 {
     if (o->failed)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 1024;
-        while (o->len + n + 1 > cap)
-            cap *= 2;
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->failed = true;
-            return;
-        }
-        o->p = p;
-        o->cap = cap;
+        return false;
+    size_t cap = o->cap ? o->cap : 4096; /* a session's line is about 3 KB */
+    while (o->len + n + 1 > cap)
+        cap *= 2;
+    char *p = realloc(o->p, cap);
+    if (!p) {
+        o->failed = true;
+        return false;
     }
+    o->p = p;
+    o->cap = cap;
+    return true;
+}
+
+/* Called for every token: the common case (room left) is a copy and nothing else; the NUL is
+ * written once, at the end. */
+static inline void put(struct out *o, const char *s, size_t n)
+{
+    if (o->len + n + 1 > o->cap && !grow(o, n))
+        return;
     memcpy(o->p + o->len, s, n);
     o->len += n;
-    o->p[o->len] = '\0';
 }
 
 /* The code point of the UTF-8 sequence at s (n bytes left) and its length; 0 if invalid. */
@@ -64,6 +71,10 @@ static void put_string(struct out *o, const char *str, size_t n)
     put(o, "\"", 1);
     size_t run = 0;
     for (size_t i = 0; i < n;) {
+        if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') {
+            i++; /* the common byte, without decoding */
+            continue;
+        }
         uint32_t cp;
         size_t len = utf8_next(s + i, n - i, &cp);
         if (len == 0) {
@@ -187,5 +198,6 @@ char *json_text(const json_t *v)
         free(o.p);
         return NULL;
     }
+    o.p[o.len] = '\0'; /* put always leaves room for it */
     return o.p;
 }
