@@ -98,14 +98,13 @@ static enum pcapng_status read_block(struct pcapng *r, uint32_t *type, uint32_t 
     if (total < 12 + (*type == BLOCK_SHB ? 16u : 0u) || total % 4 || total > PCAPNG_BLOCK_MAX)
         return fail(r, "an impossible block length");
     *body = total - 12;
-    if (!reserve(r, *body ? *body : 1))
+    if (!reserve(r, (size_t)*body + 4)) /* the trailing length read with the body: one read */
         return fail(r, "out of memory");
     size_t have = *type == BLOCK_SHB ? 4 : 0;
     memcpy(r->buf, magic, have);
-    uint8_t trailer[4];
-    if (!read_exact(r, r->buf + have, *body - have) || !read_exact(r, trailer, 4))
+    if (!read_exact(r, r->buf + have, *body - have + 4))
         return fail(r, "the file ends inside a block");
-    if (get32(trailer, r->swap) != total)
+    if (get32(r->buf + *body, r->swap) != total)
         return fail(r, "its two lengths differ");
     return PCAPNG_PACKET; /* a block, that is */
 }
