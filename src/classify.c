@@ -91,6 +91,14 @@ void classify_packet(struct classify *c, struct classify_flow *cf, const struct 
     }
 }
 
+void classify_skip(struct classify *c, struct classify_flow *cf)
+{
+    if (cf->done || cf->ndpi)
+        return;
+    cf->done = cf->skipped = true;
+    c->stats.skipped_tls++;
+}
+
 void classify_finish(struct classify *c, struct classify_flow *cf)
 {
     if (cf->done || !cf->ndpi)
@@ -105,6 +113,8 @@ void classify_describe(struct classify *c, const struct classify_flow *cf,
                        struct ndpi_info *out)
 {
     memset(out, 0, sizeof *out);
+    if (cf->skipped)
+        return; /* not present, as without nDPI */
     ndpi_protocol p;
     memset(&p, 0, sizeof p);
     struct classify_flow now = *cf;

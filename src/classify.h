@@ -21,6 +21,7 @@ struct classify_flow {
     struct ndpi_flow_struct *ndpi;     /* NULL once done */
     uint16_t packets;                  /* packets fed */
     bool done;
+    bool skipped;                      /* classify_skip: never fed */
     uint16_t master, app;              /* nDPI protocol ids */
     uint16_t category;
     uint64_t risk;
@@ -32,6 +33,7 @@ struct classify_stats {
     uint64_t flows;                    /* flows classified */
     uint64_t detected;                 /* nDPI named the protocol itself */
     uint64_t given_up;                 /* the budget ran out, or the flow ended, first */
+    uint64_t skipped_tls;              /* not run: opaque TLS no report can show (classify_skip) */
     uint64_t active;                   /* nDPI flow states held now */
 };
 
@@ -42,6 +44,10 @@ void classify_free(struct classify *c);
 /* Feeds one packet of a connection (its IP header onwards). Creates nDPI's flow state on the
  * first call. */
 void classify_packet(struct classify *c, struct classify_flow *cf, const struct packet *pkt);
+
+/* nDPI is not to look at this connection at all (before its first packet): nothing about it
+ * can be reported. Its verdict then reads as absent. */
+void classify_skip(struct classify *c, struct classify_flow *cf);
 
 /* The connection is over: give up if still undecided, copy out, free nDPI's state. */
 void classify_finish(struct classify *c, struct classify_flow *cf);

@@ -653,6 +653,7 @@ static void add_totals(struct pool *p, const struct worker *w)
         p->ndpi.flows += c->flows;
         p->ndpi.detected += c->detected;
         p->ndpi.given_up += c->given_up;
+        p->ndpi.skipped_tls += c->skipped_tls;
         p->ndpi.active += c->active;
     }
 }

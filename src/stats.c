@@ -101,6 +101,7 @@ static void print_reasm(FILE *out, const struct worker *w, const struct classify
         line(out, "ndpi.flows", c->flows);
         line(out, "ndpi.detected", c->detected);
         line(out, "ndpi.given_up", c->given_up);
+        line(out, "ndpi.skipped_tls", c->skipped_tls);
     }
 }
 

@@ -201,6 +201,21 @@ bool worker_init(struct worker *w, const struct worker_config *cfg,
 
 /* ---- per packet ---- */
 
+/* Does the connection open with a TLS ClientHello that nothing can decrypt? Without a key log
+ * and without --all upscope reports nothing about such a connection (an upgrade needs the
+ * cleartext), so nDPI need not see it: its TLS dissection, which prints JA3 strings for every
+ * hello, is a quarter of a run's instructions on a busy link (bench/RESULTS.md). The hello must
+ * start the client's stream right after its SYN: the first bytes the dissectors will see. */
+static bool opaque_tls_start(const struct worker *w, const struct flow *f, int side,
+                             const struct packet *pkt)
+{
+    const uint8_t *p = pkt->payload;
+    const struct reasm_dir *d = &f->stream[side];
+    return !w->cfg.report_all && !w->cfg.module_ctx[PROTO_TLS] && side == f->client &&
+           d->syn_seen && pkt->seq == d->isn + 1 && pkt->payload_caplen >= 6 &&
+           p[0] == 0x16 && p[1] == 0x03 && p[2] <= 0x04 && p[5] == 0x01;
+}
+
 static void process_tcp(struct worker *w, struct packet *pkt)
 {
     struct flow_key key;
@@ -227,8 +242,11 @@ static void process_tcp(struct worker *w, struct packet *pkt)
     struct conn *c = f->conn;
     if (!c && pkt->payload_len && !f->closed)
         c = conn_attach(w, f);
-    if (c && w->classify)
+    if (c && w->classify) {
+        if (!c->cf.ndpi && !c->cf.done && opaque_tls_start(w, f, side, pkt))
+            classify_skip(w->classify, &c->cf);
         classify_packet(w->classify, &c->cf, pkt);
+    }
     if (tcp_track(&w->reasm, &w->tcp, f, side, pkt) == TCP_ENDED) {
         f->life.ended = true;
         f->life.end = FLOW_END_CLOSED;

@@ -142,6 +142,30 @@ $GEN from "$pcap" "$TMP/mid.pcap" "$frame"
 check_eq "mid-connection: reported, not decrypted: midstream" "false midstream" \
     "$(jq -r '"\(.tls.decrypted) \(.tls.decrypt_failure)"' "$TMP/mid.ndjson")"
 
+# opaque TLS: with no key log (nor keys in the pcapng) and without --all, nothing about a
+# connection that opens with a ClientHello can be reported, so nDPI is not run on it (its TLS
+# dissection was a quarter of a busy link's instructions). --stats counts them; the oracle is
+# tshark's count of the streams that carry a ClientHello. With keys, or --all, nDPI runs.
+b="$DIR/browser-wss.pcap"
+hellos=$(tshark -r "$b" -Y "tls.handshake.type == 1" -T fields -e tcp.stream 2>/dev/null |
+    sort -u | wc -l)
+for w in 1 2; do
+    "$UPSCOPE" -q --stats --workers $w -r "$b" 2>"$TMP/st"
+    check_eq "no keys, --workers $w: nDPI skips the $hellos connections opening with a ClientHello" \
+        "$hellos 0" "$(stat_of ndpi.skipped_tls <"$TMP/st") $(stat_of ndpi.flows <"$TMP/st")"
+done
+"$UPSCOPE" -q --stats -j "$TMP/k.ndjson" --keylog "$DIR/browser-wss.keys" -r "$b" 2>"$TMP/st"
+check_eq "with a key log: nDPI runs on them" "0 $hellos" \
+    "$(stat_of ndpi.skipped_tls <"$TMP/st") $(stat_of ndpi.flows <"$TMP/st")"
+check_eq "... and the decrypted WebSocket's report has nDPI's verdict" "websocket TLS" \
+    "$(jq -r '"\(.transition) \(.ndpi.protocol)"' "$TMP/k.ndjson")"
+"$UPSCOPE" -q --stats -j "$TMP/n.ndjson" -r "$DIR/wss-tls13-aes256.pcapng" 2>"$TMP/st"
+check_eq "keys in the pcapng itself: nDPI runs, the report has its verdict" "0 TLS" \
+    "$(stat_of ndpi.skipped_tls <"$TMP/st") $(jq -r .ndpi.protocol "$TMP/n.ndjson")"
+"$UPSCOPE" --all -q --stats -j "$TMP/a.ndjson" -r "$b" 2>"$TMP/st"
+check_eq "--all: nDPI runs; every connection's report names TLS" "0 $(yes TLS | head -$hellos | paste -sd' ')" \
+    "$(stat_of ndpi.skipped_tls <"$TMP/st") $(jq -r .ndpi.protocol "$TMP/a.ndjson" | paste -sd' ')"
+
 check_eq "a key log that does not exist: status 1" 1 \
     "$("$UPSCOPE" -q --keylog /nonexistent/keys -r "$pcap" >/dev/null 2>&1; echo $?)"
 
