@@ -57,6 +57,7 @@ static void print_flows(FILE *out, const struct worker *w)
     line(out, "flows.reused", f->reused);
     line(out, "memcap.limit", w->cfg.memcap);
     line(out, "memcap.heap_peak", w->count.heap_peak);
+    line(out, "memcap.checks", w->count.memcap_checks);
     line(out, "memcap.hits", w->count.memcap_hits);
     line(out, "memcap.evicted", w->count.memcap_evicted);
     line(out, "tcp.streams", w->count.streams);
