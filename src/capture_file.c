@@ -11,7 +11,6 @@
 #include "pcapmap.h"
 #include "pcapng.h"
 
-#define MAX_SNAPLEN 262144
 #define READ_BUFFER (1u << 20)
 
 struct capture_bpf {
@@ -184,7 +183,7 @@ bool capture_file_open_stream(struct capture_file *f, FILE *fp, const char *name
 static bool compile(struct bpf_program *prog, const char *expr, int dlt, const char *source,
                     char *err, size_t len)
 {
-    pcap_t *dead = pcap_open_dead(dlt, MAX_SNAPLEN);
+    pcap_t *dead = pcap_open_dead(dlt, DECODE_MAX_SNAPLEN);
     if (!dead) {
         snprintf(err, len, "%s: out of memory", source);
         return false;

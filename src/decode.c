@@ -68,6 +68,11 @@ bool decode_result_is_error(enum decode_result r)
     return r >= DECODE_LINK_TRUNCATED && r < DECODE_RESULT_COUNT;
 }
 
+int decode_dlt_of_linktype(uint32_t linktype)
+{
+    return linktype == 101 ? DLT_RAW : (int)linktype; /* 101: LINKTYPE_RAW */
+}
+
 bool decode_linktype_supported(int dlt)
 {
     switch (dlt) {

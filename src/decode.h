@@ -75,6 +75,15 @@ bool decode_result_is_error(enum decode_result r);
 /* True when the pcap link type (DLT_*) is one decode_packet() understands. */
 bool decode_linktype_supported(int dlt);
 
+/* A file's link type (LINKTYPE_*, as pcap and pcapng headers write it) as the DLT_ value
+ * libpcap gives for it: the same number but for LINKTYPE_RAW (101), whose DLT_RAW is 12 on
+ * Linux. */
+int decode_dlt_of_linktype(uint32_t linktype);
+
+/* The largest frame upscope captures or reads: libpcap's MAXIMUM_SNAPLEN (-s, capture files,
+ * the files -w writes). */
+#define DECODE_MAX_SNAPLEN 262144u
+
 /* The defaults: the IANA tunnel ports, defrag's limits. */
 void decode_config_defaults(struct decode_config *cfg);
 

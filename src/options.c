@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "decode.h"
 #include "findings.h"
 #include "tls_session.h"
 
@@ -232,7 +233,7 @@ static void set_defaults(struct options *o)
 {
     memset(o, 0, sizeof *o);
     o->promisc = true;
-    o->snaplen = 262144;
+    o->snaplen = DECODE_MAX_SNAPLEN;
     o->color = COLOR_AUTO;
     o->fail_on = -1;
     o->max_sessions = 10000;
@@ -298,7 +299,7 @@ static bool parse_one(struct options *o, int c, const char *arg)
     case OPT_STATS: o->stats = true; return true;
     case OPT_ALL: o->worker.report_all = true; return true;
     case 's':
-        if (!parse_number("-s", arg, 1, 262144, &v)) return false;
+        if (!parse_number("-s", arg, 1, DECODE_MAX_SNAPLEN, &v)) return false;
         o->snaplen = (int)v; return true;
     case 'B':
         if (!parse_number("-B", arg, 1, 4u << 20, &v)) return false;

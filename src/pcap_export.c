@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "idset.h"
 #include "spool.h"
 
@@ -65,7 +66,7 @@ struct export {
 void export_config_defaults(struct export_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->snaplen = 262144;
+    cfg->snaplen = DECODE_MAX_SNAPLEN;
     cfg->spool_max = 512ull << 20;
     cfg->flow_pending_packets = 64;
     cfg->flow_pending_bytes = 256u << 10;

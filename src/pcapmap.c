@@ -14,7 +14,6 @@
 #define RECORD_HEADER 16
 #define MAGIC_USEC 0xa1b2c3d4u
 #define MAGIC_NSEC 0xa1b23c4du
-#define LINKTYPE_RAW 101         /* in files; the host's DLT_RAW differs (12 on Linux) */
 #define LINKTYPE_MASK 0x03FFFFFFu /* above it: FCS length bits (left to libpcap) */
 
 static uint32_t get32(const uint8_t *p, bool swap)
@@ -52,12 +51,12 @@ bool pcapmap_open_mem(struct pcapmap *m, const void *base, size_t size)
     uint32_t lt = get32(b + 20, m->swap);
     if (lt & ~LINKTYPE_MASK)
         return false;
-    int dlt = lt == LINKTYPE_RAW ? DLT_RAW : (int)lt;
+    int dlt = decode_dlt_of_linktype(lt);
     if (!decode_linktype_supported(dlt))
         return false; /* libpcap maps it and capture_file names it in the error */
     /* libpcap's (1.10) snapshot: the header's, unless 0 or negative as an int */
     uint32_t snap = get32(b + 16, m->swap);
-    m->snaplen = snap == 0 || snap > INT32_MAX ? PCAPMAP_MAX_CAPLEN : snap;
+    m->snaplen = snap == 0 || snap > INT32_MAX ? DECODE_MAX_SNAPLEN : snap;
     m->dlt = dlt;
     m->base = b;
     m->size = size;
@@ -130,7 +129,7 @@ enum pcapmap_status pcapmap_next(struct pcapmap *m, struct pcapmap_packet *p)
     m->prev = m->off; /* the packet handed out last call ends here: its bytes are done */
     const uint8_t *h = m->base + m->off;
     uint32_t caplen = get32(h + 8, m->swap);
-    if (caplen > PCAPMAP_MAX_CAPLEN) {
+    if (caplen > DECODE_MAX_SNAPLEN) {
         if (caplen > m->snaplen)
             snprintf(m->err, sizeof m->err,
                      "invalid packet capture length %u, bigger than snaplen of %u", caplen,
@@ -138,7 +137,7 @@ enum pcapmap_status pcapmap_next(struct pcapmap *m, struct pcapmap_packet *p)
         else
             snprintf(m->err, sizeof m->err,
                      "invalid packet capture length %u, bigger than maximum of %u", caplen,
-                     PCAPMAP_MAX_CAPLEN);
+                     DECODE_MAX_SNAPLEN);
         return PCAPMAP_ERROR;
     }
     size_t body = left - RECORD_HEADER;

@@ -21,7 +21,6 @@
 
 #include "packet.h"
 
-#define PCAPMAP_MAX_CAPLEN 262144u   /* libpcap's MAXIMUM_SNAPLEN */
 #define PCAPMAP_RELEASE_EVERY (2u << 20) /* bytes read between two releases of what was read */
 #define PCAPMAP_SHARED_LAG (16u << 20)   /* ... keeping the last this many when packets go to
                                           * worker threads, which may still be reading them */

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "decode.h"
 
-#define LINKTYPE_RAW 101  /* in files; the host's DLT_RAW differs (12 on Linux) */
 
 enum {
     BLOCK_SHB = 0x0A0D0D0A,      /* Section Header: the same in both byte orders */
@@ -157,8 +157,7 @@ static enum pcapng_status interface(struct pcapng *r, uint32_t body)
         r->ifaces = v;
         r->ifaces_cap = cap;
     }
-    int lt = get16(r->buf, r->swap);
-    struct pcapng_iface i = { .linktype = lt == LINKTYPE_RAW ? DLT_RAW : lt,
+    struct pcapng_iface i = { .linktype = decode_dlt_of_linktype(get16(r->buf, r->swap)),
                               .snaplen = get32(r->buf + 4, r->swap), .tsresol = 6 };
     enum pcapng_status st = iface_options(r, cursor_make(r->buf + 8, body - 8), &i);
     if (st == PCAPNG_PACKET)
