@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "dissector.h"
 #include "tls_session.h"
 
 #define SEC_US 1000000ULL
@@ -205,15 +206,18 @@ bool worker_init(struct worker *w, const struct worker_config *cfg,
  * and without --all upscope reports nothing about such a connection (an upgrade needs the
  * cleartext), so nDPI need not see it: its TLS dissection, which prints JA3 strings for every
  * hello, is a quarter of a run's instructions on a busy link (bench/RESULTS.md). The hello must
- * start the client's stream right after its SYN: the first bytes the dissectors will see. */
+ * start the client's stream right after its SYN, the first bytes the dispatcher will probe,
+ * and the TLS dissector's own probe must take them for the start of a TLS stream. */
 static bool opaque_tls_start(const struct worker *w, const struct flow *f, int side,
                              const struct packet *pkt)
 {
-    const uint8_t *p = pkt->payload;
     const struct reasm_dir *d = &f->stream[side];
-    return !w->cfg.report_all && !w->cfg.module_ctx[PROTO_TLS] && side == f->client &&
-           d->syn_seen && pkt->seq == d->isn + 1 && pkt->payload_caplen >= 6 &&
-           p[0] == 0x16 && p[1] == 0x03 && p[2] <= 0x04 && p[5] == 0x01;
+    if (w->cfg.report_all || w->cfg.module_ctx[PROTO_TLS] || side != f->client ||
+        !d->syn_seen || pkt->seq != d->isn + 1)
+        return false;
+    enum dir sender = DIR_C2S;
+    return dissector_get(PROTO_TLS)->probe(pkt->payload, pkt->payload_caplen, false,
+                                           &sender) == PROBE_YES;
 }
 
 static void process_tcp(struct worker *w, struct packet *pkt)

@@ -150,9 +150,12 @@ b="$DIR/browser-wss.pcap"
 hellos=$(tshark -r "$b" -Y "tls.handshake.type == 1" -T fields -e tcp.stream 2>/dev/null |
     sort -u | wc -l)
 for w in 1 2; do
-    "$UPSCOPE" -q --stats --workers $w -r "$b" 2>"$TMP/st"
+    "$UPSCOPE" -q --stats --workers $w -j "$TMP/none.ndjson" -r "$b" 2>"$TMP/st"
     check_eq "no keys, --workers $w: nDPI skips the $hellos connections opening with a ClientHello" \
         "$hellos 0" "$(stat_of ndpi.skipped_tls <"$TMP/st") $(stat_of ndpi.flows <"$TMP/st")"
+    # the premise: without keys and --all no report could have shown nDPI's verdict on them
+    check_eq "... and there was no report to show nDPI's verdict in" 0 \
+        "$(wc -l <"$TMP/none.ndjson")"
 done
 "$UPSCOPE" -q --stats -j "$TMP/k.ndjson" --keylog "$DIR/browser-wss.keys" -r "$b" 2>"$TMP/st"
 check_eq "with a key log: nDPI runs on them" "0 $hellos" \
