@@ -75,15 +75,11 @@ static void put_string(struct out *o, const char *str, size_t n)
             i++; /* the common byte, without decoding */
             continue;
         }
-        uint32_t cp;
+        uint32_t cp; /* a control, a quote, a backslash, or past ASCII: escaped */
         size_t len = utf8_next(s + i, n - i, &cp);
         if (len == 0) {
             o->failed = true;
             return;
-        }
-        if (cp >= 0x20 && cp != '"' && cp != '\\' && cp < 0x80) {
-            i += len;
-            continue;
         }
         put(o, str + run, i - run);
         char seq[13];
