@@ -144,7 +144,7 @@ static void on_session(void *app, struct session *s)
         output_session(&a->output, s);
     else
         output_session_skip(&a->output, s->id);
-    if (!a->ui && !a->export && output_readers_gone(&a->output))
+    if (!a->ui && !a->export && output_all_failed(&a->output))
         app_request_stop(a); /* `upscope -j - | head`, a full disk: nothing to write to */
     if (!a->ui || !store_end(&a->store, s))
         session_free(s);

@@ -68,7 +68,17 @@ static void write_failed(bool *failed, bool *gone, const char *what, const char 
                 strerror(errno));
 }
 
-bool output_readers_gone(const struct output *o)
+static void summary_write_failed(struct output *o)
+{
+    write_failed(&o->text_failed, &o->text_gone, "summary", "standard output");
+}
+
+static void json_write_failed(struct output *o)
+{
+    write_failed(&o->json_failed, &o->json_gone, "NDJSON report", o->json_name);
+}
+
+bool output_all_failed(const struct output *o)
 {
     return (o->json || o->text) && !o->html && (!o->json || o->json_failed) &&
            (!o->text || o->text_failed);
@@ -86,7 +96,7 @@ static void wait_print_first(struct output *o)
 {
     struct output_wait *w = &o->waiting[0];
     if (w->text && !o->text_failed && (fputs(w->text, o->text) == EOF || fflush(o->text) != 0))
-        write_failed(&o->text_failed, &o->text_gone, "summary", "standard output");
+        summary_write_failed(o);
     o->next_id = w->id + 1;
     free(w->text);
     memmove(o->waiting, o->waiting + 1, --o->nwaiting * sizeof *o->waiting);
@@ -150,7 +160,7 @@ void output_session(struct output *o, struct session *s)
     if (o->text && !o->ordered) {
         report_text_session(o->text, s, o->color);
         if (fflush(o->text) != 0 || ferror(o->text)) /* live: each session as it completes */
-            write_failed(&o->text_failed, &o->text_gone, "summary", "standard output");
+            summary_write_failed(o);
     } else if (o->text) {
         char *text = NULL;
         size_t len = 0;
@@ -169,7 +179,7 @@ void output_session(struct output *o, struct session *s)
         wait_add(o, s->id, text);
     }
     if (o->json && !o->json_failed && !report_json_write(o->json, s))
-        write_failed(&o->json_failed, &o->json_gone, "NDJSON report", o->json_name);
+        json_write_failed(o);
     html_report_add(o->html, s);
 }
 
@@ -211,9 +221,9 @@ bool output_close(struct output *o, bool tally, const struct html_run *run)
     if (o->text && tally && !o->text_gone)
         print_tally(o);
     if (o->text && !o->text_failed && (fflush(o->text) != 0 || ferror(o->text)))
-        write_failed(&o->text_failed, &o->text_gone, "summary", "standard output");
+        summary_write_failed(o);
     if (o->json && run && run->live && !o->json_failed && !report_json_write_run(o->json, run))
-        write_failed(&o->json_failed, &o->json_gone, "NDJSON report", o->json_name);
+        json_write_failed(o);
     if (o->json_owned && fclose(o->json) != 0 && !o->json_failed) {
         fprintf(stderr, "upscope: closing the NDJSON report failed: %s: %s\n", o->json_name,
                 strerror(errno));

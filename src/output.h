@@ -41,10 +41,10 @@ struct output {
 
 #define OUTPUT_ORDER_MAX 4096
 
-/* Has every report stream's reader gone (a pipe closed: `upscope -j - | head`) or its writing
- * failed (-j on a full disk; said once, when it happened)? Then there is no one left to
- * report to: the app stops reading, as tcpdump would (quietly for a closed pipe). */
-bool output_readers_gone(const struct output *o);
+/* Has writing every report stream failed: its reader gone (a pipe closed: `upscope -j - |
+ * head`) or an error (-j on a full disk; said once, when it happened)? Then there is no one
+ * left to report to: the app stops reading, as tcpdump would (quietly for a closed pipe). */
+bool output_all_failed(const struct output *o);
 
 /* Opens -j FILE and --html FILE and decides on colour; text: whether the summary may use standard output
  * (not while the UI owns the terminal). False with a message printed on failure. */

@@ -8,7 +8,6 @@
 #include "cursor.h"
 #include "decode.h"
 
-
 enum {
     BLOCK_SHB = 0x0A0D0D0A,      /* Section Header: the same in both byte orders */
     BLOCK_IDB = 1,
